@@ -1,0 +1,1 @@
+"""Data files shipped inside the wheel (installed as ``rbm_gui.resources``)."""

@@ -1,0 +1,84 @@
+"""Epoch-end metrics: one dict of floats per epoch, collected into a history.
+
+The same function serves the CLI's per-epoch line, the window's metric plots and the history
+stored in model files, so the numbers agree everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from rbm_gui.engine import likelihood, metrics
+from rbm_gui.engine.rbm import RBM
+
+#: n_hidden up to which the exact log-likelihood is computed at each epoch end (about 1 s at 20).
+EXACT_LOGLIK_MAX_HIDDEN = 20
+
+#: Display names and units, for tables, plots and CSV headers.
+METRIC_LABELS = {
+    "recon_mse_train": "reconstruction MSE (train)",
+    "recon_mse_val": "reconstruction MSE (validation)",
+    "recon_ce_train": "reconstruction cross-entropy (train, nats/image)",
+    "recon_ce_val": "reconstruction cross-entropy (validation, nats/image)",
+    "free_energy_train": "mean free energy (train)",
+    "free_energy_val": "mean free energy (validation)",
+    "free_energy_gap": "free-energy gap (validation - train)",
+    "pll_val": "pseudo-log-likelihood (validation, nats/image)",
+    "loglik_train": "exact log-likelihood (train, nats/image)",
+    "loglik_val": "exact log-likelihood (validation, nats/image)",
+    "dead_units": "hidden units almost never on",
+    "learning_rate": "learning rate",
+    "samples_per_second": "training speed (digits/s)",
+}
+
+
+def monitor_subsets(train: np.ndarray, validation: np.ndarray | None, size: int = 1000,
+                    seed: int = 12345) -> tuple[np.ndarray, np.ndarray | None]:
+    """Fixed random subsets (same size) of training and validation data for epoch metrics."""
+    rng = np.random.default_rng(seed)
+    n = min(size, train.shape[0]) if validation is None else min(size, train.shape[0], validation.shape[0])
+    t = train[np.sort(rng.choice(train.shape[0], n, replace=False))]
+    v = None if validation is None else validation[np.sort(rng.choice(validation.shape[0], n, replace=False))]
+    return t, v
+
+
+def epoch_metrics(rbm: RBM, train: np.ndarray, validation: np.ndarray | None = None,
+                  exact_loglik: bool | None = None, pll_rows: int = 200) -> dict[str, float]:
+    """Metrics of ``rbm`` on (subsets of) training and validation data; NaN when not applicable.
+
+    ``exact_loglik``: enumerate the hidden states for the exact log-likelihood; default when
+    n_hidden <= EXACT_LOGLIK_MAX_HIDDEN.
+    """
+    out: dict[str, float] = {k: math.nan for k in METRIC_LABELS}
+    if not rbm.is_finite():
+        return out
+    out["recon_mse_train"], out["recon_ce_train"] = metrics.reconstruction_errors(rbm, train)
+    act = metrics.hidden_activity(rbm, train)
+    out["dead_units"] = float(len(act.dead))
+    out["free_energy_train"] = metrics.mean_free_energy(rbm, train)
+    held = validation if validation is not None else train
+    out["pll_val"] = metrics.pseudo_log_likelihood(rbm, held[:pll_rows])
+    if validation is not None:
+        out["recon_mse_val"], out["recon_ce_val"] = metrics.reconstruction_errors(rbm, validation)
+        out["free_energy_val"] = metrics.mean_free_energy(rbm, validation)
+        out["free_energy_gap"] = out["free_energy_val"] - out["free_energy_train"]
+    if exact_loglik is None:
+        exact_loglik = rbm.n_hidden <= EXACT_LOGLIK_MAX_HIDDEN
+    if exact_loglik:
+        log_z = likelihood.exact_log_partition(rbm)
+        out["loglik_train"] = likelihood.average_log_likelihood(rbm, train, log_z)
+        if validation is not None:
+            out["loglik_val"] = likelihood.average_log_likelihood(rbm, validation, log_z)
+    return out
+
+
+def append_history(history: dict[str, list[float]], epoch: int, values: dict[str, float]) -> None:
+    """Append one epoch's values (missing keys become NaN so every list stays the same length)."""
+    history.setdefault("epoch", []).append(float(epoch))
+    n = len(history["epoch"])
+    for key in set(values) | (set(history) - {"epoch"}):
+        column = history.setdefault(key, [])
+        column.extend([math.nan] * (n - 1 - len(column)))
+        column.append(float(values.get(key, math.nan)))

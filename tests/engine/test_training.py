@@ -1,0 +1,146 @@
+"""CD-k / PCD training: the update equals the textbook formula, runs reproducibly, and stops on NaN."""
+
+import numpy as np
+import pytest
+
+from rbm_gui.config import ConfigError, TrainingConfig
+from rbm_gui.engine.metrics import reconstruction_errors
+from rbm_gui.engine.numerics import sigmoid
+from rbm_gui.engine.rbm import RBM
+from rbm_gui.engine.training import Trainer, TrainingDiverged
+
+
+def toy_data(n=64, nv=12, seed=0):
+    rng = np.random.default_rng(seed)
+    protos = rng.random((3, nv)) < 0.5
+    noise = rng.random((n, nv)) < 0.1
+    return (protos[rng.integers(0, 3, n)] ^ noise).astype(np.uint8)
+
+
+def plain(**kw):
+    base = dict(n_hidden=5, epochs=2, batch_size=16, learning_rate=0.1, momentum=0.0, initial_momentum=0.0,
+                weight_decay=0.0, centering=False, lr_schedule="constant", seed=0)
+    base.update(kw)
+    return TrainingConfig(**base)
+
+
+def reference_cd1(rbm, v0, rng, lr, mu=None, lam=None):
+    """The CD-1 update written out plainly, drawing random numbers in the engine's order."""
+    W, b, c = (a.astype(np.float32) for a in (rbm.W, rbm.b, rbm.c))
+    v0 = v0.astype(np.float32)
+    ph0 = sigmoid(v0 @ W + c)
+    h0 = (rng.random(ph0.shape, dtype=np.float32) < ph0).astype(np.float32)
+    pv1 = sigmoid(h0 @ W.T + b)
+    v1 = (rng.random(pv1.shape, dtype=np.float32) < pv1).astype(np.float32)
+    ph1 = sigmoid(v1 @ W + c)
+    m = len(v0)
+    mu = np.zeros(W.shape[0], np.float32) if mu is None else mu
+    lam = np.zeros(W.shape[1], np.float32) if lam is None else lam
+    dW = ((v0 - mu).T @ (ph0 - lam) - (v1 - mu).T @ (ph1 - lam)) / m
+    db = (v0.sum(0) - v1.sum(0)) / m
+    dc = (ph0.sum(0) - ph1.sum(0)) / m
+    # centred steps converted to the standard parameters
+    return W + lr * dW, b + lr * (db - dW @ lam), c + lr * (dc - mu @ dW)
+
+
+@pytest.mark.parametrize("centering", [False, True])
+def test_one_step_equals_the_cd1_formula(centering):
+    data = toy_data()
+    cfg = plain(batch_size=len(data), centering=centering)
+    trainer = Trainer.create(data, cfg)
+    before = trainer.rbm.copy()
+    idx = trainer._order.copy()
+    rng_copy = np.random.default_rng()
+    rng_copy.bit_generator.state = trainer.rng.bit_generator.state
+    mu = data.mean(0).astype(np.float32) if centering else None
+    lam = np.full(5, 0.5, np.float32) if centering else None
+    W, b, c = reference_cd1(before, data[idx], rng_copy, 0.1, mu, lam)
+    trainer.step()
+    np.testing.assert_allclose(trainer.rbm.W, W, atol=2e-6)
+    np.testing.assert_allclose(trainer.rbm.b, b, atol=2e-6)
+    np.testing.assert_allclose(trainer.rbm.c, c, atol=2e-6)
+
+
+def test_same_seed_gives_bit_identical_weights_and_another_seed_differs():
+    data = toy_data()
+    def train(seed, pcd=False):
+        t = Trainer.create(data, plain(seed=seed, pcd=pcd, centering=True, momentum=0.9, weight_decay=1e-4))
+        while not t.finished:
+            t.step()
+        return t.rbm
+    a, b, other = train(3), train(3), train(4)
+    assert np.array_equal(a.W, b.W) and np.array_equal(a.b, b.b) and np.array_equal(a.c, b.c)
+    assert not np.array_equal(a.W, other.W)
+    assert np.array_equal(train(3, pcd=True).W, train(3, pcd=True).W)
+
+
+def test_training_does_not_modify_the_data():
+    data = toy_data()
+    keep = data.copy()
+    t = Trainer.create(data, plain())
+    t.run_epoch()
+    np.testing.assert_array_equal(data, keep)
+
+
+def test_progress_counts_batches_and_epochs():
+    data = toy_data(n=50)
+    t = Trainer.create(data, plain(batch_size=16, epochs=2))   # 4 batches: 16, 16, 16, 2
+    infos = [t.step() for _ in range(8)]
+    assert [i.batch for i in infos] == [1, 2, 3, 0, 1, 2, 3, 0]
+    assert [i.epoch_ended for i in infos].count(True) == 2
+    assert t.finished and infos[-1].epoch == 2 and infos[0].n_batches == 4
+
+
+def test_learning_rate_and_momentum_change_between_steps():
+    t = Trainer.create(toy_data(), plain())
+    assert t.step().learning_rate == pytest.approx(0.1)
+    t.set_learning_rate(0.02)
+    t.set_momentum(0.7)
+    info = t.step()
+    assert info.learning_rate == pytest.approx(0.02) and info.momentum == pytest.approx(0.7)
+    with pytest.raises(ConfigError):
+        t.set_learning_rate(-1)
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(pcd=True), dict(cd_k=3)])
+def test_training_lowers_the_reconstruction_error(kw):
+    data = toy_data(n=200)
+    t = Trainer.create(data, plain(epochs=40, learning_rate=0.3, momentum=0.5, **kw))
+    before = reconstruction_errors(t.rbm, data)[0]
+    while not t.finished:
+        t.step()
+    # 10% of the pixels are noise flips: the best reachable error is about 0.09, the start 0.17
+    assert reconstruction_errors(t.rbm, data)[0] < 0.6 * before
+
+
+def test_sparsity_penalty_pulls_mean_activity_towards_the_target():
+    data = toy_data(n=200)
+    def activity(**kw):
+        t = Trainer.create(data, plain(epochs=20, learning_rate=0.3, **kw))
+        while not t.finished:
+            t.step()
+        return t.rbm.hidden_probs(data).mean()
+    free, sparse = activity(), activity(sparsity_target=0.05, sparsity_cost=1.0)
+    assert abs(sparse - 0.05) < abs(free - 0.05)
+
+
+def test_divergence_raises_and_keeps_the_last_finite_parameters():
+    data = toy_data()
+    t = Trainer.create(data, plain(learning_rate=100.0, momentum=0.9, initial_momentum=0.9, epochs=1000))
+    with pytest.raises(TrainingDiverged, match="diverged"):
+        for _ in range(100_000):
+            before = t.rbm.copy()
+            t.step()
+    assert t.rbm.is_finite() and t.diverged
+    # the parameters are exactly those before the failing step
+    np.testing.assert_array_equal(t.rbm.W, before.W)
+    np.testing.assert_array_equal(t.rbm.c, before.c)
+
+
+@pytest.mark.parametrize("bad", [dict(learning_rate=0), dict(batch_size=0), dict(cd_k=0), dict(momentum=1.5),
+                                 dict(lr_schedule="cosine"), dict(learning_rate=float("nan")),
+                                 dict(n_hidden=2.5), dict(sparsity_cost=1.0)])
+def test_nonsense_hyperparameters_are_refused_with_a_message(bad):
+    with pytest.raises(ConfigError) as err:
+        Trainer.create(toy_data(), plain(**bad))
+    assert list(bad)[0].split("_")[0] in str(err.value)

@@ -1,0 +1,91 @@
+"""The ``rbm-gui`` command: with no subcommand it opens the window; subcommands work headless.
+
+Each subcommand lives in ``rbm_gui/commands/<name>.py`` with ``add_parser(subparsers)`` and a
+``run(args) -> int``. Errors the user can cause (bad files, bad numbers, failed downloads) print
+one line ``rbm-gui: error: ...`` and exit non-zero, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from rbm_gui import __version__
+
+#: subcommand -> module under rbm_gui.commands
+COMMANDS = {
+    "train": "train",
+    "eval": "evaluate",
+    "import-legacy": "import_legacy",
+    "download": "download",
+    "dream": "dream",
+    "figure": "figure",
+    "screenshot": "screenshot",
+}
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Exception types whose message is meant for the user (imported lazily: startup speed)."""
+    from rbm_gui.config import ConfigError
+    from rbm_gui.data.errors import DataError
+    from rbm_gui.engine.training import TrainingDiverged
+    from rbm_gui.io.model_file import ModelFileError
+    return (ConfigError, DataError, ModelFileError, TrainingDiverged, OSError, ValueError)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rbm-gui",
+        description="Train a Restricted Boltzmann Machine on handwritten digits and watch it learn. "
+                    "Without a command, opens the window.")
+    parser.add_argument("--version", action="version", version=f"rbm-gui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module in COMMANDS.items():
+        try:
+            mod = importlib.import_module(f"rbm_gui.commands.{module}")
+        except ImportError as exc:   # a command whose optional part is not installed
+            if exc.name and exc.name.startswith("rbm_gui.commands"):
+                continue
+            raise
+        p = mod.add_parser(sub, name)
+        p.set_defaults(func=mod.run)
+    return parser
+
+
+def has_display() -> bool:
+    """True when Qt can open a window: a display server, or a platform chosen explicitly."""
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                or os.environ.get("QT_QPA_PLATFORM") or sys.platform in ("win32", "darwin"))
+
+
+def open_window(argv: list[str]) -> int:
+    if not has_display():
+        print("rbm-gui: no display found (DISPLAY/WAYLAND_DISPLAY unset). Run it in a desktop session, "
+              "under xvfb-run, or use a headless command: rbm-gui --help", file=sys.stderr)
+        return 2
+    from rbm_gui.ui.app import run_app
+    return run_app(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        return open_window(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        return open_window(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("rbm-gui: interrupted", file=sys.stderr)
+        return 130
+    except _user_errors() as exc:
+        print(f"rbm-gui: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

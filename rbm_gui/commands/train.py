@@ -1,0 +1,142 @@
+"""``rbm-gui train``: train an RBM headless, one line of metrics per epoch, save a model file."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import math
+import sys
+import time
+
+from rbm_gui.config import HELP, TrainingConfig
+from rbm_gui.engine.monitor import epoch_metrics, monitor_subsets, append_history
+from rbm_gui.engine.training import Trainer
+from rbm_gui.io.atomic import atomic_open
+from rbm_gui.io.model_file import save_model
+from rbm_gui.session import format_metric, prepare_data, to_saved
+from rbm_gui.commands.progress import ProgressBar
+
+#: Exact log-likelihood at every epoch end up to this many hidden units (cheap); at the last
+#: epoch up to 20 (about a second or two).
+PER_EPOCH_EXACT_MAX = 14
+FINAL_EXACT_MAX = 20
+
+
+def add_data_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", default="mnist-sample", metavar="mnist-sample|mnist|IDX_IMAGES",
+                   help="data set: the bundled MNIST sample (default), the downloaded full MNIST, "
+                        "or a path to an IDX images file (labels beside it are optional)")
+    p.add_argument("--threshold", type=int, default=128, metavar="T",
+                   help="binarisation threshold: pixel >= T is on (default 128, as in the blog)")
+
+
+def add_parser(sub, name):
+    d = TrainingConfig()
+    p = sub.add_parser(name, help="train an RBM and save it", description="Train an RBM with CD-k or PCD and save it.")
+    add_data_arguments(p)
+    p.add_argument("--hidden", type=int, default=d.n_hidden, help=HELP["n_hidden"] + f" (default {d.n_hidden})")
+    p.add_argument("--epochs", type=int, default=d.epochs, help=f"{HELP['epochs']} (default {d.epochs})")
+    p.add_argument("--batch-size", type=int, default=d.batch_size, help=f"{HELP['batch_size']} (default {d.batch_size})")
+    p.add_argument("--lr", type=float, default=d.learning_rate, help=f"{HELP['learning_rate']} (default {d.learning_rate})")
+    p.add_argument("--schedule", choices=("constant", "exponential", "linear"), default=d.lr_schedule,
+                   help=f"{HELP['lr_schedule']} (default {d.lr_schedule})")
+    p.add_argument("--lr-decay", type=float, default=d.lr_decay, help=f"{HELP['lr_decay']} (default {d.lr_decay})")
+    p.add_argument("--momentum", type=float, default=d.momentum,
+                   help=f"final momentum (default {d.momentum}; {d.initial_momentum} for the first {d.momentum_switch_epoch} epochs)")
+    p.add_argument("--weight-decay", type=float, default=d.weight_decay, help=f"{HELP['weight_decay']} (default {d.weight_decay:g})")
+    p.add_argument("--cd-k", type=int, default=d.cd_k, help=f"{HELP['cd_k']} (default {d.cd_k})")
+    pcd = p.add_mutually_exclusive_group()
+    pcd.add_argument("--pcd", dest="pcd", action="store_true", default=d.pcd, help=HELP["pcd"] + (" (default)" if d.pcd else ""))
+    pcd.add_argument("--no-pcd", dest="pcd", action="store_false", help="plain CD-k: restart the chains at the data")
+    cen = p.add_mutually_exclusive_group()
+    cen.add_argument("--centering", dest="centering", action="store_true", default=d.centering,
+                     help=HELP["centering"] + (" (default)" if d.centering else ""))
+    cen.add_argument("--no-centering", dest="centering", action="store_false", help="the plain (uncentred) gradient")
+    p.add_argument("--sparsity-target", type=float, default=d.sparsity_target, help=HELP["sparsity_target"])
+    p.add_argument("--sparsity-cost", type=float, default=d.sparsity_cost, help=HELP["sparsity_cost"])
+    p.add_argument("--validation", type=int, default=0, metavar="N",
+                   help="hold out N training digits for the monitors (default 0: monitor on the first "
+                        "1,000 test digits of mnist-sample/mnist)")
+    p.add_argument("--seed", type=int, default=d.seed, help=HELP["seed"])
+    p.add_argument("--out", required=True, metavar="MODEL.npz", help="where to save the model")
+    p.add_argument("--metrics-csv", metavar="FILE", help="also write the per-epoch metrics as CSV")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or epoch lines")
+    return p
+
+
+def config_from_args(args) -> TrainingConfig:
+    return TrainingConfig(n_hidden=args.hidden, epochs=args.epochs, batch_size=args.batch_size,
+                          learning_rate=args.lr, lr_schedule=args.schedule, lr_decay=args.lr_decay,
+                          momentum=args.momentum, weight_decay=args.weight_decay, cd_k=args.cd_k,
+                          pcd=args.pcd, centering=args.centering, sparsity_target=args.sparsity_target,
+                          sparsity_cost=args.sparsity_cost, seed=args.seed).validate()
+
+
+def _epoch_line(epoch: int, total: int, m: dict, seconds: float) -> str:
+    parts = [f"epoch {epoch:>3}/{total}", f"{seconds:6.2f} s",
+             f"recon-mse {format_metric(m['recon_mse_train'])}",
+             f"held-out-mse {format_metric(m['recon_mse_val'])}",
+             f"F-gap {format_metric(m['free_energy_gap'])}",
+             f"PLL {format_metric(m['pll_val'])}"]
+    if not math.isnan(m["loglik_val"]):
+        parts.append(f"loglik {m['loglik_train']:.2f} train / {m['loglik_val']:.2f} held-out")
+    return "  ".join(parts)
+
+
+def write_metrics_csv(path, history: dict) -> None:
+    keys = ["epoch"] + sorted(k for k in history if k != "epoch")
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(keys)
+    for row in zip(*(history[k] for k in keys)):
+        w.writerow([f"{x:.9g}" for x in row])
+    with atomic_open(path, "w") as fh:
+        fh.write(buf.getvalue())
+
+
+def run(args) -> int:
+    config = config_from_args(args)
+    if not str(args.out).endswith(".npz"):
+        raise ValueError(f"--out must end in .npz, got {args.out}")
+    data = prepare_data(args.data, args.threshold, args.validation, args.seed)
+    trainer = Trainer.create(data.train, config, data.image_shape)
+    mon_train, mon_held = monitor_subsets(data.train, data.held_out)
+    quiet = args.quiet
+    if not quiet:
+        print(f"training {config.n_hidden} hidden units on {data.train.shape[0]} digits of {data.name} "
+              f"({config.epochs} epochs, batch {trainer.batch_size}, "
+              f"{'PCD' if config.pcd else 'CD'}-{config.cd_k}{', centred' if config.centering else ''}); "
+              f"held out: {data.held_out_name}", flush=True)
+    history: dict[str, list[float]] = {}
+    bar = ProgressBar(config.epochs * trainer.n_batches, "training") if not quiet else None
+    t_epoch = time.perf_counter()
+    done_batches = 0
+    while not trainer.finished:
+        info = trainer.step()
+        done_batches += 1
+        if bar:
+            left = (config.epochs * trainer.n_batches - done_batches) * trainer.batch_size / max(info.samples_per_second, 1)
+            bar.update(done_batches, f"epoch {info.epoch + (0 if info.epoch_ended else 1)}/{config.epochs} "
+                                     f"{info.samples_per_second:,.0f} digits/s, {left:.0f} s left")
+        if info.epoch_ended:
+            seconds = time.perf_counter() - t_epoch
+            last = trainer.finished
+            exact = config.n_hidden <= PER_EPOCH_EXACT_MAX or (last and config.n_hidden <= FINAL_EXACT_MAX)
+            m = epoch_metrics(trainer.rbm, mon_train, mon_held, exact_loglik=exact)
+            m["learning_rate"] = info.learning_rate
+            m["samples_per_second"] = trainer.n_batches * trainer.batch_size / max(seconds, 1e-9)
+            append_history(history, info.epoch, m)
+            if bar:
+                bar.clear()
+            if not quiet:
+                print(_epoch_line(info.epoch, config.epochs, m, seconds), flush=True)
+            t_epoch = time.perf_counter()
+    saved = to_saved(trainer.rbm, config, history, data.spec, trainer.epoch,
+                     extra_meta={"threshold": data.threshold, "dataset_name": data.name})
+    save_model(args.out, saved)
+    if args.metrics_csv:
+        write_metrics_csv(args.metrics_csv, history)
+    if not quiet:
+        print(f"saved {args.out}", file=sys.stderr)
+    return 0

@@ -1,0 +1,320 @@
+"""Export dream animations: GIF (Pillow), MP4 (imageio-ffmpeg, optional) or a PNG frame sequence.
+
+Qt-free; the dream panel runs :func:`export_animation` on a worker thread with ``progress`` and
+``cancel``, the ``rbm-gui dream`` command runs it in the foreground. Frames are streamed: memory use
+does not grow with the number of steps.
+
+Frame layout: the chains' images composed with :func:`rbm_gui.viz.mosaic.mosaic` (2 x 4 for 8 chains,
+one blank source pixel between chains), drawn as ink (probability 1 -> black, 0 -> white, as in the
+blog's video), upscaled by an integer ``scale`` with nearest-neighbour (crisp pixels). With
+``draw_step`` a white band of :func:`step_band_height` pixels is added ABOVE the mosaic with
+"step N" in its left corner, so the label never covers a chain. :func:`compose_frame` builds one
+frame; tests compare decoded GIF frames with it (the GIF palette is the 256 greys: lossless).
+
+Every written file goes through :func:`rbm_gui.io.atomic.atomic_path`; a PNG sequence is written
+into a temporary folder beside the target and renamed at the end. A cancelled or failed export
+leaves no file and no folder behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+
+from rbm_gui.io.atomic import atomic_path
+from rbm_gui.viz.draw import font, ink_grey, upscale
+from rbm_gui.viz.mosaic import grid_columns, mosaic
+
+__all__ = [
+    "ExportCancelled", "ExportError", "Mp4Unavailable", "MP4_INSTALL_HINT",
+    "animation_format", "chain_columns", "compose_frame", "export_animation", "mp4_available",
+    "require_mp4", "step_band_height",
+]
+
+MP4_INSTALL_HINT = 'pip install "rbm-gui[mp4]"'
+FORMATS = ("gif", "mp4", "png")
+
+
+class ExportError(RuntimeError):
+    """An export failed; the message is meant for the user."""
+
+
+class Mp4Unavailable(ExportError):
+    """MP4 export needs the optional imageio-ffmpeg package (callers fall back to GIF)."""
+
+
+class ExportCancelled(Exception):
+    """The export was cancelled; nothing was written."""
+
+
+# ---------------------------------------------------------------------------------------- formats
+def animation_format(path: str | os.PathLike) -> str:
+    """``"gif"``, ``"mp4"`` or ``"png"`` (a frame sequence: path ending in a separator or an existing folder)."""
+    s = os.fspath(path)
+    if s.endswith(("/", os.sep)) or os.path.isdir(s):
+        return "png"
+    ext = os.path.splitext(s)[1].lower()
+    if ext == ".gif":
+        return "gif"
+    if ext in (".mp4", ".m4v"):
+        return "mp4"
+    raise ExportError(f"cannot tell the animation format of {s!r}: use a name ending in .gif or .mp4, "
+                      f"or a folder ending in '/' for PNG frames")
+
+
+def mp4_available() -> bool:
+    try:
+        require_mp4()
+    except Mp4Unavailable:
+        return False
+    return True
+
+
+def require_mp4():
+    """The ``imageio_ffmpeg`` module with a working ffmpeg binary, or raise :class:`Mp4Unavailable`."""
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        raise Mp4Unavailable(f"MP4 export needs the optional package imageio-ffmpeg: {MP4_INSTALL_HINT}") from None
+    try:
+        imageio_ffmpeg.get_ffmpeg_exe()
+    except Exception as exc:   # the package is there but its ffmpeg binary is not
+        raise Mp4Unavailable(f"MP4 export could not find an ffmpeg program ({exc}); "
+                             f"reinstall it with {MP4_INSTALL_HINT}") from None
+    return imageio_ffmpeg
+
+
+# ---------------------------------------------------------------------------------------- frames
+def chain_columns(n_chains: int) -> int:
+    """Grid columns for the chains: 4 for 8 chains (the blog's 2 x 4), all in one row up to 4."""
+    return n_chains if n_chains <= 4 else max(4, grid_columns(n_chains))
+
+
+def step_band_height(scale: int) -> int:
+    """Height in pixels of the band that holds the step number (0 without ``draw_step``)."""
+    return max(16, 2 * int(scale) + 4)
+
+
+def compose_frame(images: np.ndarray, scale: int = 8, cols: int | None = None, step: int | None = None,
+                  invert: bool = True, pad: int = 1) -> np.ndarray:
+    """One animation frame as uint8 greys (H, W).
+
+    ``images``: (n_chains, h, w) values in [0, 1]. The mosaic (separators and empty cells are
+    background) is quantised with :func:`ink_grey` and upscaled by ``scale``; with a ``step`` a band
+    with "step N" is added on top.
+    """
+    images = np.asarray(images)
+    cols = cols or chain_columns(images.shape[0])
+    body = upscale(ink_grey(mosaic(images.astype(np.float32, copy=False), cols=cols, pad=pad, fill=0.0),
+                            invert=invert), scale)
+    if step is None:
+        return body
+    band_h = step_band_height(scale)
+    bg = 255 if invert else 0
+    frame = np.empty((band_h + body.shape[0], body.shape[1]), dtype=np.uint8)
+    frame[:band_h] = bg
+    frame[band_h:] = body
+    from PIL import Image, ImageDraw
+    band = Image.fromarray(frame[:band_h])
+    ImageDraw.Draw(band).text((3, band_h // 2), f"step {step}", fill=255 - bg, anchor="lm",
+                              font=font(max(10, band_h - 6)))
+    frame[:band_h] = np.asarray(band)
+    return frame
+
+
+def _is_cancelled(cancel) -> bool:
+    if cancel is None:
+        return False
+    is_set = getattr(cancel, "is_set", None)
+    return bool(is_set() if is_set is not None else cancel())
+
+
+# ---------------------------------------------------------------------------------------- writers
+class _GifWriter:
+    """Streams frames into a GIF with Pillow's frame encoder: constant memory, every frame kept.
+
+    (``Image.save(save_all=True)`` holds all frames in memory and merges identical consecutive
+    frames, which would change the frame count.) Palette: the 256 greys, so greys are lossless.
+    """
+
+    _PALETTE = bytes(np.repeat(np.arange(256, dtype=np.uint8), 3))
+
+    def __init__(self, path: Path, fps: float):
+        # GIF delays are in 1/100 s; browsers treat delays under 2/100 s as 10/100 s.
+        self.duration = max(20, int(round(100.0 / fps)) * 10)
+        self.fh = open(path, "wb")
+        self.first = True
+
+    def write(self, frame: np.ndarray) -> None:
+        from PIL import GifImagePlugin, Image
+        im = Image.frombytes("P", (frame.shape[1], frame.shape[0]), np.ascontiguousarray(frame).tobytes())
+        im.putpalette(self._PALETTE)
+        if self.first:
+            header, _ = GifImagePlugin.getheader(im, None, {"loop": 0, "duration": self.duration, "optimize": False})
+            for chunk in header:
+                self.fh.write(chunk)
+            self.first = False
+        for chunk in GifImagePlugin.getdata(im, duration=self.duration, disposal=1):
+            self.fh.write(chunk)
+
+    def close(self, ok: bool) -> None:
+        try:
+            if ok:
+                self.fh.write(b";")
+        finally:
+            self.fh.close()
+
+
+class _Mp4Writer:
+    """H.264 (libx264, yuv420p) through imageio-ffmpeg's frame writer; frames padded to even sizes."""
+
+    def __init__(self, path: Path, fps: float, size_hw: tuple[int, int], invert: bool):
+        ffmpeg = require_mp4()
+        h, w = size_hw
+        self.h2, self.w2 = h + (h % 2), w + (w % 2)
+        self.bg = 255 if invert else 0
+        self.gen = ffmpeg.write_frames(
+            os.fspath(path), (self.w2, self.h2), fps=fps, codec="libx264", pix_fmt_in="gray",
+            pix_fmt_out="yuv420p", quality=None, bitrate=None, macro_block_size=1,
+            output_params=["-crf", "18", "-preset", "veryfast"], ffmpeg_log_level="error")
+        self.gen.send(None)
+
+    def write(self, frame: np.ndarray) -> None:
+        if frame.shape != (self.h2, self.w2):
+            padded = np.full((self.h2, self.w2), self.bg, dtype=np.uint8)
+            padded[:frame.shape[0], :frame.shape[1]] = frame
+            frame = padded
+        self.gen.send(np.ascontiguousarray(frame))
+
+    def close(self, ok: bool) -> None:
+        self.gen.close()
+
+
+class _PngWriter:
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.k = 0
+
+    def write(self, frame: np.ndarray) -> None:
+        from PIL import Image
+        Image.fromarray(frame).save(self.folder / f"frame_{self.k:05d}.png", compress_level=1)
+        self.k += 1
+
+    def close(self, ok: bool) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def _atomic_dir(target: Path) -> Iterator[Path]:
+    """A temporary folder beside ``target``, renamed onto it on success, removed on failure."""
+    if target.exists():
+        if not target.is_dir():
+            raise ExportError(f"{target} exists and is not a folder")
+        if any(target.iterdir()):
+            raise ExportError(f"folder {target} is not empty: choose a new or empty folder for the PNG frames")
+    parent = target.parent
+    if not parent.is_dir():
+        raise ExportError(f"folder {parent} does not exist")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=parent))
+    try:
+        yield tmp
+        if target.exists():
+            target.rmdir()          # empty (checked above); POSIX could rename over it, Windows cannot
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+# ---------------------------------------------------------------------------------------- export
+def export_animation(frames_iter: Iterable[tuple[int, np.ndarray]], n_frames: int, path: str | os.PathLike,
+                     fps: float = 25, scale: int = 8, cols: int | None = None, draw_step: bool = True,
+                     progress: Callable[[int, int], None] | None = None, cancel=None,
+                     invert: bool = True) -> Path:
+    """Write an animation of ``frames_iter`` and return the written path.
+
+    Parameters
+    ----------
+    frames_iter : iterable of ``(step, images)``, images (n_chains, h, w) in [0, 1] — e.g.
+        :func:`rbm_gui.engine.dream.dream_frames`. At most ``n_frames`` are taken.
+    n_frames : number of frames (for progress; fewer frames in the iterator is an error)
+    path : ``*.gif``, ``*.mp4`` or a folder (ending in "/" or existing and empty): frame_00000.png, ...
+    fps : frames per second (GIF stores delays in 1/100 s, at least 2/100 s: 50 fps at most)
+    scale : integer nearest-neighbour upscaling
+    cols : chains per row (default :func:`chain_columns`: 4 for 8 chains)
+    draw_step : add a band with "step N" on top of each frame
+    progress : called as ``progress(done, n_frames)`` after each frame
+    cancel : a ``threading.Event`` or a callable returning True to stop; checked before every frame
+    invert : draw probability 1 as black ink on white (the blog's look)
+
+    Raises
+    ------
+    ExportCancelled : cancelled; nothing was written.
+    Mp4Unavailable : ``.mp4`` without imageio-ffmpeg — raised before ``frames_iter`` is touched, so
+        the caller can retry with a ``.gif`` path and the same iterator.
+    ExportError : bad arguments or a failed write (message for the user); nothing was written.
+    """
+    fmt = animation_format(path)
+    if fmt == "mp4":
+        require_mp4()
+    n_frames = int(n_frames)
+    if n_frames < 1:
+        raise ExportError("an animation needs at least one frame")
+    if not fps or fps <= 0:
+        raise ExportError(f"frames per second must be positive, got {fps}")
+    if int(scale) != scale or scale < 1:
+        raise ExportError(f"scale must be a positive whole number, got {scale}")
+    target = Path(os.fspath(path).rstrip("/" + os.sep) or ".") if fmt == "png" else Path(path)
+    if fmt != "png" and not target.parent.is_dir():
+        raise ExportError(f"folder {target.parent} does not exist")
+
+    frames = iter(frames_iter)
+
+    def next_frame(k: int) -> np.ndarray:
+        if _is_cancelled(cancel):
+            raise ExportCancelled("export cancelled")
+        try:
+            step, images = next(frames)
+        except StopIteration:
+            raise ExportError(f"only {k} of {n_frames} frames were produced") from None
+        return compose_frame(images, scale=scale, cols=cols, step=step if draw_step else None, invert=invert)
+
+    def run(writer_factory) -> None:
+        first = next_frame(0)
+        writer = writer_factory(first.shape)
+        ok = False
+        try:
+            writer.write(first)
+            if progress:
+                progress(1, n_frames)
+            for k in range(1, n_frames):
+                writer.write(next_frame(k))
+                if progress:
+                    progress(k + 1, n_frames)
+            ok = True
+        finally:
+            writer.close(ok)
+
+    try:
+        if fmt == "png":
+            with _atomic_dir(target) as tmp:
+                run(lambda shape: _PngWriter(tmp))
+        else:
+            with atomic_path(target) as tmp:
+                if fmt == "gif":
+                    run(lambda shape: _GifWriter(tmp, fps))
+                else:
+                    run(lambda shape: _Mp4Writer(tmp, fps, shape, invert))
+    except (ExportCancelled, ExportError):
+        raise
+    except OSError as exc:
+        raise ExportError(f"could not write {target}: {exc.strerror or exc}") from exc
+    except (RuntimeError, BrokenPipeError) as exc:   # ffmpeg died
+        raise ExportError(f"could not write {target}: {exc}") from exc
+    return target

@@ -42,18 +42,20 @@ def free_energy_gap(rbm: RBM, train: np.ndarray, validation: np.ndarray) -> tupl
     return ft, fv, fv - ft
 
 
-def pseudo_log_likelihood(rbm: RBM, v: np.ndarray, chunk: int = 16) -> float:
+def pseudo_log_likelihood(rbm: RBM, v: np.ndarray, max_elements: int = 1_000_000) -> float:
     """Mean pseudo-log-likelihood in nats per image, summed over EVERY pixel (no random flip).
 
     ``PLL(v) = sum_i log P(v_i | v_-i) = sum_i log sigmoid(F(v with pixel i flipped) - F(v))``,
     computed for all n_visible flips of every row of ``v``: unlike scikit-learn's estimate (one
     random pixel per image, scaled by n_visible) it is deterministic and has no sampling noise.
-    Cost: n_visible x n_hidden per image; pass a subset (a few hundred rows) when n_hidden is large.
+    Cost: n_visible x n_hidden per image, in chunks of ``max_elements``; pass a subset (a few hundred rows) when n_hidden is large.
     """
     v = np.asarray(v, dtype=DTYPE)
     if v.ndim == 1:
         v = v[None]
     W = rbm.W.astype(np.float64)
+    # rows per chunk so that the (rows, n_visible, n_hidden) float64 temporaries stay ~8 MB each
+    chunk = max(1, max_elements // W.size)
     total = 0.0
     for s in range(0, v.shape[0], chunk):
         vc = v[s:s + chunk].astype(np.float64)

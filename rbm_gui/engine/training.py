@@ -104,8 +104,10 @@ class Trainer:
             raise ValueError(f"training data must be (N, {rbm.n_visible}), got {data.shape}")
         if data.shape[0] < 1:
             raise ValueError("training data is empty")
-        if data.dtype != np.uint8:
-            data = data.astype(np.uint8)       # bool -> 0/1 bytes, 1 byte per pixel
+        if data.dtype == bool:
+            data = data.view(np.uint8)         # same bytes, no copy (60,000 digits: 47 MB)
+        elif data.dtype != np.uint8:
+            data = data.astype(np.uint8)
         self.rbm, self.data, self.config = rbm, data, config
         self.rng = rng if rng is not None else np.random.default_rng(config.seed + 1)
         self.epoch = 0
@@ -125,9 +127,9 @@ class Trainer:
         self.lam = np.full(nh, 0.5, DTYPE) if config.centering else None
         self._q = np.zeros(nh, DTYPE)      # running mean activity, for the sparsity penalty
         self._chains = None
-        if config.pcd:   # persistent chains start at random training vectors
-            start = self.rng.integers(0, data.shape[0], self.batch_size)
-            self._chains = data[start].astype(DTYPE)
+        if config.pcd:   # persistent chains (their hidden states) start from random training vectors
+            start = data[self.rng.integers(0, data.shape[0], self.batch_size)].astype(DTYPE)
+            self._chains = rbm.sample(rbm.hidden_probs(start), self.rng).astype(DTYPE)
         self._order = self.rng.permutation(data.shape[0])
         self._rate_t0 = time.perf_counter()
         self._rate_samples = 0
@@ -237,13 +239,8 @@ class Trainer:
         if self._chains is None:       # CD: the chain starts at the data
             rng.random(out=U_h, dtype=DTYPE)
             np.less(U_h, H0, out=hs)
-        else:                          # PCD: the chain continues from its last state
-            chains = self._chains[:m]
-            np.matmul(chains, W, out=H1)
-            H1 += c
-            sigmoid(H1, out=H1)
-            rng.random(out=U_h, dtype=DTYPE)
-            np.less(U_h, H1, out=hs)
+        else:                          # PCD: continue from the hidden states sampled last step
+            np.copyto(hs, self._chains[:m])
         for t in range(cfg.cd_k):
             np.matmul(hs, W.T, out=pv)
             pv += b
@@ -257,8 +254,10 @@ class Trainer:
                 rng.random(out=U_h, dtype=DTYPE)
                 np.less(U_h, H1, out=hs)
         if self._chains is not None:
-            self._chains[:m] = V1
-
+            # Sample the chains' next hidden state now, from P(h|v1) under the weights before
+            # this update (as scikit-learn's PCD does): it saves one matrix product per step.
+            rng.random(out=U_h, dtype=DTYPE)
+            np.less(U_h, H1, out=self._chains[:m])
         mean_h0 = H0.mean(axis=0) if (cfg.centering or cfg.sparsity_cost > 0) else None
         if cfg.centering:
             V -= self.mu

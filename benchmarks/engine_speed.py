@@ -1,0 +1,91 @@
+"""Training speed of the engine's CD-1 against scikit-learn's BernoulliRBM, same data, same run.
+
+60,000 binarised MNIST digits (the bundled 5,000 training digits repeated 12 times), batch 100,
+one epoch per measurement, at n_hidden 10, 20 and 400. The machine is shared and noisy, so the
+two engines alternate and each is measured several times; the best (least disturbed) time of
+each is compared. scikit-learn is given float32 input, its fastest path.
+
+Also prints the peak resident memory of a ``rbm-gui train`` run on 60,000 digits at n_hidden=400
+(subprocess, so it measures the real command).
+
+Usage: python benchmarks/engine_speed.py [--repeats 3] [--hidden 10,20,400] [--no-memory]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from rbm_gui.config import TrainingConfig
+from rbm_gui.data import load_dataset, write_idx
+from rbm_gui.engine.training import Trainer
+
+
+def data_60k() -> np.ndarray:
+    ds = load_dataset("mnist-sample", "train")
+    return np.tile(ds.binarize(128), (12, 1))
+
+
+def time_engine(X, nh, seed, **kw) -> float:
+    cfg = TrainingConfig(n_hidden=nh, epochs=1, batch_size=100, seed=seed, pcd=False, **kw)
+    trainer = Trainer.create(X, cfg)
+    t = time.perf_counter()
+    trainer.run_epoch()
+    return time.perf_counter() - t
+
+
+def time_sklearn(X32, nh, seed) -> float:
+    from sklearn.neural_network import BernoulliRBM
+    rbm = BernoulliRBM(n_components=nh, batch_size=100, n_iter=1, learning_rate=0.05, random_state=seed)
+    t = time.perf_counter()
+    rbm.fit(X32)
+    return time.perf_counter() - t
+
+
+def peak_rss_of_train(n_hidden=400) -> float:
+    """Peak RSS (MB) of `rbm-gui train` on 60,000 digits (an IDX file of the repeated sample)."""
+    ds = load_dataset("mnist-sample", "train")
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "mnist60k-images-idx3-ubyte")
+        write_idx(path, np.tile(ds.images, (12, 1, 1)))
+        cmd = [sys.executable, "-m", "rbm_gui", "train", "--data", path, "--hidden", str(n_hidden),
+               "--epochs", "1", "--batch-size", "100", "--quiet", "--out", os.path.join(d, "m.npz")]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        subprocess.run(cmd, check=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(before, after) / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--hidden", default="10,20,400")
+    ap.add_argument("--no-memory", action="store_true")
+    args = ap.parse_args()
+    X = data_60k()
+    X32 = X.astype(np.float32)
+    n = X.shape[0]
+    print(f"numpy {np.__version__}, {os.cpu_count()} CPUs, {n} digits, batch 100, CD-1, best of {args.repeats}")
+    print(f"{'n_hidden':>8} {'engine s/epoch':>15} {'engine digits/s':>16} {'sklearn s/epoch':>16} "
+          f"{'sklearn digits/s':>17} {'ratio':>6}")
+    for nh in (int(h) for h in args.hidden.split(",")):
+        eng, skl = [], []
+        for r in range(args.repeats):          # alternate, so both see the same machine
+            eng.append(time_engine(X, nh, r))
+            skl.append(time_sklearn(X32, nh, r))
+        e, s = min(eng), min(skl)
+        print(f"{nh:>8} {e:>15.3f} {n / e:>16,.0f} {s:>16.3f} {n / s:>17,.0f} {s / e:>6.2f}x", flush=True)
+        print(f"{'':>8} all engine times {np.round(eng, 3).tolist()}, sklearn {np.round(skl, 3).tolist()}")
+    if not args.no_memory:
+        print(f"peak RSS of `rbm-gui train` on 60,000 digits, n_hidden=400: {peak_rss_of_train():.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

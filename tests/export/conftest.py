@@ -46,6 +46,12 @@ def class_mean_rbm(images, labels, n_hidden=10, seed=0):
 
 
 @pytest.fixture(scope="session")
+def make_rbm():
+    """The :func:`class_mean_rbm` builder (a fixture, so tests need not import this conftest)."""
+    return class_mean_rbm
+
+
+@pytest.fixture(scope="session")
 def rbm10(test_digits):
     return class_mean_rbm(*test_digits, n_hidden=10)
 

@@ -182,7 +182,7 @@ class _Mp4Writer:
         self.gen = ffmpeg.write_frames(
             os.fspath(path), (self.w2, self.h2), fps=fps, codec="libx264", pix_fmt_in="gray",
             pix_fmt_out="yuv420p", quality=None, bitrate=None, macro_block_size=1,
-            output_params=["-crf", "18", "-preset", "veryfast"], ffmpeg_log_level="error")
+            output_params=["-crf", "18", "-preset", "superfast"], ffmpeg_log_level="error")
         self.gen.send(None)
 
     def write(self, frame: np.ndarray) -> None:

@@ -1,0 +1,117 @@
+"""The metrics view: per-epoch monitors (computed in the worker) and histograms of W, b and c.
+
+The monitors follow Hinton's practical guide: reconstruction error (a rough guide only), the
+free energy of training vs validation digits (a growing gap means over-fitting), the
+pseudo-log-likelihood, the exact log-likelihood for small models, the learning rate, and
+histograms of the parameters.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from rbm_gui.engine.monitor import METRIC_LABELS
+
+#: plot title -> [(history key, legend name, colour)]
+PLOTS = [
+    ("Reconstruction MSE", [("recon_mse_train", "train", "#4fa3ff"), ("recon_mse_val", "validation", "#ffb347")]),
+    ("Mean free energy", [("free_energy_train", "train", "#4fa3ff"), ("free_energy_val", "validation", "#ffb347")]),
+    ("Free-energy gap (val - train)", [("free_energy_gap", "gap", "#ff6f6f")]),
+    ("Log-likelihood (nats/image)", [("pll_val", "pseudo (val)", "#9be564"), ("loglik_train", "exact train", "#4fa3ff"),
+                                     ("loglik_val", "exact val", "#ffb347")]),
+    ("Learning rate", [("learning_rate", "lr", "#d7d7d7")]),
+]
+HISTOGRAMS = [("W", "Weights W", "#4fa3ff"), ("b", "Visible biases b", "#9be564"), ("c", "Hidden biases c", "#ffb347")]
+
+
+class MetricsView(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.history: dict[str, list[float]] = {}
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.hist_curves: dict[str, pg.PlotDataItem] = {}
+        self._last_hist = 0.0
+        self._pending_params = None
+        self.hist_updates = 0
+        self.glw = pg.GraphicsLayoutWidget()
+        self.glw.setBackground((24, 28, 36))
+        self.plots: dict[str, pg.PlotItem] = {}
+        for i, (title, series) in enumerate(PLOTS):
+            p = self.glw.addPlot(row=i // 3, col=i % 3, title=title)
+            p.showGrid(x=True, y=True, alpha=0.2)
+            p.setLabel("bottom", "epoch")
+            if len(series) > 1:
+                p.addLegend(offset=(-5, 5), labelTextSize="8pt")
+            for key, name, colour in series:
+                curve = p.plot([], [], name=name, pen=pg.mkPen(colour, width=2),
+                               symbol="o", symbolSize=4, symbolBrush=colour, symbolPen=None)
+                curve.setToolTip(METRIC_LABELS.get(key, key))
+                self.curves[key] = curve
+            self.plots[title] = p
+        self.glw.nextRow()
+        row = (len(PLOTS) + 2) // 3
+        # the last cell of row 1 and a row of histograms
+        for j, (key, title, colour) in enumerate(HISTOGRAMS):
+            p = self.glw.addPlot(row=row, col=j, title=f"{title} (histogram)")
+            p.showGrid(x=True, y=False, alpha=0.2)
+            p.hideAxis("left")
+            c = p.plot([], [], stepMode="center", fillLevel=0, brush=colour + "80", pen=pg.mkPen(colour))
+            self.hist_curves[key] = c
+            self.plots[title] = p
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.glw, 1)
+        lay.addWidget(self.note)
+        self.set_history({})
+
+    def set_history(self, history: dict[str, list[float]]) -> None:
+        self.history = {k: list(v) for k, v in history.items()}
+        self._redraw_curves()
+
+    def _redraw_curves(self) -> None:
+        epochs = np.asarray(self.history.get("epoch", []), dtype=float)
+        for key, curve in self.curves.items():
+            y = np.asarray(self.history.get(key, []), dtype=float)
+            n = min(len(epochs), len(y))
+            x, y = epochs[:n], y[:n]
+            ok = np.isfinite(y)
+            curve.setData(x[ok], y[ok])
+        ll = self.history.get("loglik_val") or self.history.get("loglik_train") or []
+        if epochs.size and not any(math.isfinite(v) for v in ll):
+            self.note.setText("Exact log-likelihood is computed only for models with at most 20 hidden units "
+                              "(it enumerates 2^n_hidden states); the pseudo-log-likelihood is shown always.")
+        else:
+            self.note.setText("" if epochs.size else "Metrics appear at the end of every epoch.")
+
+    def n_points(self, key: str) -> int:
+        x, _ = self.curves[key].getData()
+        return 0 if x is None else len(x)
+
+    def set_parameters(self, rbm, force: bool = False) -> None:
+        """Histograms of W, b, c; at most ~2 updates/s, and only while visible."""
+        self._pending_params = rbm
+        now = time.perf_counter()
+        if rbm is None or (not force and (not self.isVisible() or now - self._last_hist < 0.5)):
+            return
+        self._last_hist = now
+        self._pending_params = None
+        for key in ("W", "b", "c"):
+            a = np.asarray(getattr(rbm, key)).ravel()
+            a = a[np.isfinite(a)]
+            if not a.size:
+                continue
+            counts, edges = np.histogram(a, bins=60)
+            self.hist_curves[key].setData(edges, counts.astype(float))
+        self.hist_updates += 1
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        if self._pending_params is not None:
+            self.set_parameters(self._pending_params, force=True)

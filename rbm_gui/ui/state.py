@@ -1,0 +1,260 @@
+"""What the window shows, without Qt: data, settings, the model, its trainer and its history.
+
+The window binds widgets to a ``Session``; tests can drive a ``Session`` without a QApplication.
+While a training worker runs, the trainer (and its model) belong to the worker thread: the
+window reads only the snapshots the worker sends, and calls ``Session`` methods that touch the
+trainer only when the worker is stopped or paused (see ``TrainingController.paused``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rbm_gui.config import TrainingConfig
+from rbm_gui.engine.monitor import append_history, monitor_subsets
+from rbm_gui.engine.rbm import RBM
+from rbm_gui.engine.training import Trainer
+
+#: Hidden units whose weights are kept after every epoch (the history view picks among them).
+HISTORY_MAX_UNITS = 100
+
+#: Data options (not hyperparameters): ranges and one-sentence help, like config.LIMITS / HELP.
+DATA_LIMITS = {"threshold": (1, 255), "n_val": (0, 100_000), "max_train": (0, 1_000_000)}
+DATA_HELP = {
+    "source": "Which digits to train on: the bundled 5,000-digit MNIST sample, full MNIST once downloaded, or IDX files.",
+    "threshold": "Grey level (1-255) at or above which a pixel counts as on when the digits are made binary.",
+    "n_val": "Digits held out of training to measure over-fitting (validation metrics).",
+    "max_train": "Use at most this many training digits (0 = all); fewer digits train faster.",
+    "probe": "Index of the test digit whose hidden probabilities P(h_j=1|v) label the weight tiles.",
+    "prob_threshold": "Tiles whose P(h_j=1|v) for the probe digit is at least this get a red border.",
+    "per_tile": "Scale each tile to its own largest weight instead of one range for all tiles.",
+}
+
+
+@dataclass
+class DataOptions:
+    """Which digits to train on and how to binarise them."""
+
+    source: str = "mnist-sample"     # load_dataset spec: "mnist-sample", "mnist" or an IDX path
+    threshold: int = 128
+    n_val: int = 1000
+    max_train: int = 0               # 0 = all
+    split_seed: int = 1234
+
+    def to_dict(self) -> dict:
+        return dict(source=self.source, threshold=self.threshold, n_val=self.n_val,
+                    max_train=self.max_train, split_seed=self.split_seed)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "DataOptions":
+        out = cls()
+        for k in ("source", "threshold", "n_val", "max_train", "split_seed"):
+            if k in d:
+                setattr(out, k, type(getattr(out, k))(d[k]))
+        return out
+
+
+@dataclass
+class LoadedData:
+    """Binary training/validation vectors and the probe digits (test split)."""
+
+    name: str
+    image_shape: tuple[int, int]
+    train: np.ndarray                 # bool (N, n_visible)
+    val: np.ndarray | None            # bool (M, n_visible) or None
+    probes: np.ndarray                # bool (P, n_visible): digits that can be the probe
+    monitor_train: np.ndarray = field(init=False)
+    monitor_val: np.ndarray | None = field(init=False)
+
+    def __post_init__(self):
+        self.monitor_train, self.monitor_val = monitor_subsets(self.train, self.val)
+
+    @property
+    def n_visible(self) -> int:
+        return self.train.shape[1]
+
+
+def load_data(options: DataOptions) -> LoadedData:
+    """Load and binarise the data set named by ``options`` (raises DataError / ValueError)."""
+    from rbm_gui.data import load_dataset   # lazy: keeps `import rbm_gui.ui.state` light
+    ds = load_dataset(options.source, "train")
+    if options.max_train and ds.n > options.max_train + options.n_val:
+        rng = np.random.default_rng(options.split_seed + 1)
+        ds = ds.subset(np.sort(rng.choice(ds.n, options.max_train + options.n_val, replace=False)))
+    n_val = min(options.n_val, ds.n - 1)
+    if n_val > 0:
+        train_ds, val_ds = ds.split_validation(n_val, np.random.default_rng(options.split_seed))
+        val = val_ds.binarize(options.threshold)
+    else:
+        train_ds, val = ds, None
+    train = train_ds.binarize(options.threshold)
+    if options.source in ("mnist-sample", "mnist"):
+        test = load_dataset(options.source, "test")
+        probes = test.binarize(options.threshold)[:1000]
+    else:
+        probes = (val if val is not None else train)[:1000]
+    return LoadedData(ds.name, ds.image_shape, train, val, probes)
+
+
+class Session:
+    """The model being trained or viewed, with its settings and per-epoch history."""
+
+    def __init__(self, config: TrainingConfig | None = None, data_options: DataOptions | None = None):
+        self.config = (config or TrainingConfig()).validate()
+        self.data_options = data_options or DataOptions()
+        self.data: LoadedData | None = None
+        self.rbm: RBM | None = None
+        self.trainer: Trainer | None = None
+        self.epochs_done = 0
+        self.history: dict[str, list[float]] = {}
+        self.weight_history: list[np.ndarray] = []       # each (n_visible, n_tracked) float32
+        self.history_units: np.ndarray = np.zeros(0, dtype=np.int64)
+        self.dataset_name = ""
+        self.path: str | None = None                      # file the model was opened from / saved to
+        self.dirty = False                                # trained since the last save
+        self.note = ""                                    # e.g. "imported from legacy file"
+
+    # ------------------------------------------------------------------ data and model
+    def load_data(self) -> LoadedData:
+        self.data = load_data(self.data_options)
+        return self.data
+
+    @property
+    def has_model(self) -> bool:
+        return self.rbm is not None
+
+    @property
+    def trainable(self) -> bool:
+        """The data fits the model (same number of visible units)."""
+        return self.data is not None and (self.rbm is None or self.rbm.n_visible == self.data.n_visible)
+
+    def new_model(self) -> RBM:
+        """Initialise a fresh model from the settings and data (Hinton's guide); clears the history."""
+        if self.data is None:
+            self.load_data()
+        self.trainer = Trainer.create(self.data.train, self.config, self.data.image_shape)
+        self.rbm = self.trainer.rbm
+        self.epochs_done = 0
+        self.history = {}
+        self.weight_history = []
+        self.history_units = np.arange(min(self.rbm.n_hidden, HISTORY_MAX_UNITS))
+        self.record_weights(self.rbm.W)
+        self.dataset_name = self.data.name
+        self.path, self.dirty, self.note = None, False, ""
+        return self.rbm
+
+    def clear_model(self) -> None:
+        self.rbm = self.trainer = None
+        self.epochs_done = 0
+        self.history, self.weight_history = {}, []
+        self.history_units = np.zeros(0, dtype=np.int64)
+        self.path, self.dirty, self.note = None, False, ""
+
+    def ensure_trainer(self) -> Trainer:
+        """The trainer for the next run: a new model, or the current one with the current settings.
+
+        Settings other than the architecture (batch size, CD-k, ...) may have changed since the
+        last run; the trainer is rebuilt around the same parameters then (momentum buffers restart).
+        """
+        if self.rbm is None:
+            self.new_model()
+        if not self.trainable:
+            raise ValueError(f"the model has {self.rbm.n_visible} visible units but the data has "
+                             f"{self.data.n_visible}; open matching data or start a new model")
+        if self.trainer is None or _needs_new_trainer(self.trainer.config, self.config):
+            rng = self.trainer.rng if self.trainer is not None else np.random.default_rng(self.config.seed + 1)
+            self.trainer = Trainer(self.rbm, self.data.train, self.config, rng)
+            self.trainer.epoch = self.epochs_done
+        else:   # live values (learning rate, momentum, epochs) take the panel's current values
+            self.trainer.config = self.config.replace()
+        return self.trainer
+
+    # ------------------------------------------------------------------ history
+    def record_weights(self, W: np.ndarray) -> None:
+        self.weight_history.append(np.array(W[:, self.history_units], dtype=np.float32))
+
+    def record_epoch(self, epoch: int, values: dict[str, float], W_tracked: np.ndarray | None) -> None:
+        """Store one epoch's metrics (and the tracked units' weights, (n_visible, n_tracked))."""
+        if values:
+            append_history(self.history, epoch, values)
+        if W_tracked is not None:
+            self.weight_history.append(np.asarray(W_tracked, dtype=np.float32))
+        self.epochs_done = max(self.epochs_done, epoch)
+        self.dirty = True
+
+    # ------------------------------------------------------------------ files
+    def to_saved_model(self):
+        from rbm_gui.io.model_file import SavedModel
+        if self.rbm is None:
+            raise ValueError("there is no model to save")
+        arrays = {}
+        if self.weight_history:
+            arrays["weight_history"] = np.stack(self.weight_history).astype(np.float32)
+            arrays["history_units"] = np.asarray(self.history_units, dtype=np.int64)
+        meta = {
+            "image_shape": list(self.rbm.image_shape),
+            "hyperparameters": self.config.to_dict(),
+            "dataset": self.dataset_name,
+            "epochs_done": int(self.epochs_done),
+            "history": {k: [float(x) for x in v] for k, v in self.history.items()},
+            "data_options": self.data_options.to_dict(),
+        }
+        return SavedModel(self.rbm.W.copy(), self.rbm.b.copy(), self.rbm.c.copy(), meta, arrays)
+
+    def load_saved(self, saved, path: str | None = None, note: str = "") -> None:
+        """Show a saved model: parameters, settings, history; training continues from it."""
+        meta = saved.meta or {}
+        self.rbm = RBM(saved.W, saved.b, saved.c, tuple(saved.image_shape))
+        self.trainer = None
+        hp = meta.get("hyperparameters") or {}
+        try:
+            cfg = self.config.replace(**{k: v for k, v in TrainingConfig.from_dict(hp).to_dict().items()
+                                         if k in hp and k != "extra"})
+            cfg = cfg.replace(n_hidden=self.rbm.n_hidden).validate()
+        except (TypeError, ValueError):
+            cfg = self.config.replace(n_hidden=self.rbm.n_hidden)
+        self.config = cfg
+        self.epochs_done = int(meta.get("epochs_done", 0) or 0)
+        self.history = {k: [float(x) for x in v] for k, v in (meta.get("history") or {}).items()}
+        wh = saved.arrays.get("weight_history")
+        units = saved.arrays.get("history_units")
+        if wh is not None and wh.ndim == 3 and wh.shape[1] == self.rbm.n_visible:
+            self.weight_history = [np.asarray(x, dtype=np.float32) for x in wh]
+            self.history_units = (np.asarray(units, dtype=np.int64) if units is not None
+                                  else np.arange(wh.shape[2]))
+        else:
+            self.history_units = np.arange(min(self.rbm.n_hidden, HISTORY_MAX_UNITS))
+            self.weight_history = [] if self.epochs_done else [self.rbm.W[:, self.history_units].copy()]
+        if self.epochs_done and not self.weight_history:
+            pass   # no stored history: the history view starts at the loaded state
+        self.dataset_name = str(meta.get("dataset", ""))
+        self.path, self.dirty, self.note = path, False, note
+
+    def tracked_weights(self, W: np.ndarray) -> np.ndarray:
+        return np.array(W[:, self.history_units], dtype=np.float32)
+
+
+def _needs_new_trainer(old: TrainingConfig, new: TrainingConfig) -> bool:
+    live = {"learning_rate", "momentum", "epochs", "lr_schedule", "lr_decay", "initial_momentum",
+            "momentum_switch_epoch", "extra"}
+    a, b = old.to_dict(), new.to_dict()
+    return any(a[k] != b[k] for k in a if k not in live)
+
+
+def time_left(samples_per_second: float, samples_left: float) -> float:
+    """Seconds left at the current speed (inf when unknown)."""
+    if samples_per_second <= 0 or not math.isfinite(samples_per_second):
+        return math.inf
+    return samples_left / samples_per_second
+
+
+def format_duration(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "--"
+    seconds = int(round(seconds))
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

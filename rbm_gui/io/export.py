@@ -210,6 +210,18 @@ class _PngWriter:
         pass
 
 
+def _umask() -> int:
+    """The process umask, read without changing it (os.umask would race with other threads)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
+
+
 @contextlib.contextmanager
 def _atomic_dir(target: Path) -> Iterator[Path]:
     """A temporary folder beside ``target``, renamed onto it on success, removed on failure."""
@@ -222,6 +234,7 @@ def _atomic_dir(target: Path) -> Iterator[Path]:
     if not parent.is_dir():
         raise ExportError(f"folder {parent} does not exist")
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".part", dir=parent))
+    os.chmod(tmp, 0o777 & ~_umask())    # mkdtemp makes it private (0700); a normal folder is wanted
     try:
         yield tmp
         if target.exists():

@@ -122,7 +122,7 @@ class MainWindow(QMainWindow):
         self.dock = QDockWidget("Training", self)
         self.dock.setObjectName("training_dock")
         self.dock.setWidget(self.panel)
-        self.dock.setMinimumWidth(360)
+        self.dock.setMinimumWidth(330)
         self.addDockWidget(Qt.LeftDockWidgetArea, self.dock)
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
@@ -196,6 +196,8 @@ class MainWindow(QMainWindow):
         state = self.settings.value("windowState")
         if isinstance(state, QByteArray):
             self.restoreState(state)
+        else:
+            self.resizeDocks([self.dock], [390], Qt.Horizontal)
         tab = self.settings.value("tab")
         if tab in self.views:
             self.tabs.setCurrentWidget(self.views[tab])

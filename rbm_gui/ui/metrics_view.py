@@ -25,6 +25,7 @@ PLOTS = [
     ("Log-likelihood (nats/image)", [("pll_val", "pseudo (val)", "#9be564"), ("loglik_train", "exact train", "#4fa3ff"),
                                      ("loglik_val", "exact val", "#ffb347")]),
     ("Learning rate", [("learning_rate", "lr", "#d7d7d7")]),
+    ("Hidden units almost never on", [("dead_units", "dead units", "#c792ea")]),
 ]
 HISTOGRAMS = [("W", "Weights W", "#4fa3ff"), ("b", "Visible biases b", "#9be564"), ("c", "Hidden biases c", "#ffb347")]
 
@@ -35,6 +36,7 @@ class MetricsView(QWidget):
         self.history: dict[str, list[float]] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.hist_curves: dict[str, pg.PlotDataItem] = {}
+        self._legend: dict[str, tuple] = {}
         self._last_hist = 0.0
         self._pending_params = None
         self.hist_updates = 0
@@ -45,17 +47,15 @@ class MetricsView(QWidget):
             p = self.glw.addPlot(row=i // 3, col=i % 3, title=title)
             p.showGrid(x=True, y=True, alpha=0.2)
             p.setLabel("bottom", "epoch")
-            if len(series) > 1:
-                p.addLegend(offset=(-5, 5), labelTextSize="8pt")
+            legend = p.addLegend(offset=(-5, 5), labelTextSize="8pt") if len(series) > 1 else None
             for key, name, colour in series:
                 curve = p.plot([], [], name=name, pen=pg.mkPen(colour, width=2),
                                symbol="o", symbolSize=4, symbolBrush=colour, symbolPen=None)
                 curve.setToolTip(METRIC_LABELS.get(key, key))
                 self.curves[key] = curve
+                self._legend[key] = (legend, name)
             self.plots[title] = p
-        self.glw.nextRow()
         row = (len(PLOTS) + 2) // 3
-        # the last cell of row 1 and a row of histograms
         for j, (key, title, colour) in enumerate(HISTOGRAMS):
             p = self.glw.addPlot(row=row, col=j, title=f"{title} (histogram)")
             p.showGrid(x=True, y=False, alpha=0.2)
@@ -83,6 +83,15 @@ class MetricsView(QWidget):
             x, y = epochs[:n], y[:n]
             ok = np.isfinite(y)
             curve.setData(x[ok], y[ok])
+            shown = bool(ok.any()) or not epochs.size
+            curve.setVisible(shown)
+            legend, name = self._legend[key]
+            if legend is not None:    # no legend entry for a series without data (e.g. exact LL at 400 units)
+                listed = any(label.text == name for _, label in legend.items)
+                if shown and not listed:
+                    legend.addItem(curve, name)
+                elif not shown and listed:
+                    legend.removeItem(curve)
         ll = self.history.get("loglik_val") or self.history.get("loglik_train") or []
         if epochs.size and not any(math.isfinite(v) for v in ll):
             self.note.setText("Exact log-likelihood is computed only for models with at most 20 hidden units "

@@ -75,9 +75,10 @@ class SettingsPanel(QWidget):
                     form.addRow(label, w)
                 if name == "n_hidden":
                     row = QHBoxLayout()
-                    row.addWidget(QLabel("Blog presets:"))
+                    row.addWidget(QLabel("Blog presets (units):"))
                     for text, n in PRESETS.items():
-                        b = QPushButton(f"{text} units")
+                        b = QPushButton(text)
+                        b.setMinimumWidth(44)
                         b.setToolTip(f"Set {n} hidden units, as in the blog post's {text}-unit experiment.")
                         b.clicked.connect(lambda _=False, n=n: self._set_value("n_hidden", n, emit=True))
                         row.addWidget(b)
@@ -138,6 +139,8 @@ class SettingsPanel(QWidget):
         form = QFormLayout(box)
         src = QComboBox()
         src.setToolTip(DATA_HELP["source"])
+        src.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        src.setMinimumContentsLength(14)
         try:
             from rbm_gui.data import known_sources
             for info in known_sources():

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 
 
 def make_app(argv: list[str] | None = None):
@@ -23,6 +25,14 @@ def run_app(argv: list[str] | None = None) -> int:
     from rbm_gui.ui.main_window import MainWindow
     window = MainWindow()
     window.show()
+    if os.environ.get("RBM_GUI_EXIT_WHEN_SHOWN"):
+        # startup measurement (benchmarks/gui_overhead.py): report when the first events ran, then quit
+        from PySide6.QtCore import QTimer
+        def _shown():
+            print(f"rbm-gui-shown {time.time():.6f}", flush=True)
+            window.close()
+            app.quit()
+        QTimer.singleShot(0, _shown)
     code = app.exec()
     window.shutdown()       # the worker thread is joined before the interpreter exits
     return int(code)

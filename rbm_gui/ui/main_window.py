@@ -342,8 +342,12 @@ class MainWindow(QMainWindow):
             self._set_state("running")
 
     def stop(self) -> None:
+        """Stop and join the worker; the model is kept (Train continues it) and can be saved."""
         if self.running:
             self.controller.stop()
+            if self.session.dirty:
+                self.show_message(f"Training stopped after {self.session.epochs_done} epochs. The model is kept: "
+                                  "Train continues it, File > Save (Ctrl+S) keeps it.")
 
     def add_epoch(self) -> None:
         s = self.session

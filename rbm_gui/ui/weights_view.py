@@ -105,6 +105,7 @@ class WeightsView(QWidget):
         self.probs = np.zeros(0, dtype=np.float32)
         self.selected: int | None = None
         self.updates = 0
+        self._probe_key = None
         self._buf = None
         self._lut = tiles.lookup_table()
 
@@ -221,9 +222,12 @@ class WeightsView(QWidget):
         if probe is not None:
             self.probs = rbm.hidden_probs(probe)[0]
             flags = self.probs >= self.threshold
-            self.probe_image.setImage(probe.reshape(rbm.image_shape).astype(np.float32),
-                                      levels=(0, 1), autoLevels=False)
-            self.probe_vb.autoRange(padding=0.02)
+            key = (id(self.probes), self.probe_spin.value())
+            if key != self._probe_key:      # the probe image changes rarely: not on every frame
+                self._probe_key = key
+                self.probe_image.setImage(probe.reshape(rbm.image_shape).astype(np.float32),
+                                          levels=(0, 1), autoLevels=False)
+                self.probe_vb.autoRange(padding=0.02)
             on = int(flags.sum())
             self.active_label.setText(f"{on} of {n} units have P(h=1|v) >= {self.threshold:g} "
                                       "(red borders).")

@@ -16,7 +16,7 @@ def test_screenshot_trains_and_writes_the_whole_window(tmp_path):
     assert r.returncode == 0, r.stderr
     with Image.open(out) as im:
         assert im.size == (1000, 700)
-            assert len(np.unique(np.asarray(im.convert("L")))) > 20      # not a blank picture
+        assert len(np.unique(np.asarray(im.convert("L")))) > 20      # not a blank picture
     assert not list(tmp_path.glob(".shot.png.*"))              # no temporary file left
 
 

@@ -251,8 +251,10 @@ def _to_json_value(value: Any, where: str) -> Any:
 
 def _from_json_object(obj: dict) -> Any:
     """``json.loads`` object hook: turn the non-finite tag back into a float."""
-    if len(obj) == 1 and _NONFINITE_TAG in obj and obj[_NONFINITE_TAG] in _TEXT_TO_NONFINITE:
-        return _TEXT_TO_NONFINITE[obj[_NONFINITE_TAG]]
+    tag = obj.get(_NONFINITE_TAG) if len(obj) == 1 else None
+    # isinstance first: a foreign file may tag a list or object, which cannot be a dict key.
+    if isinstance(tag, str) and tag in _TEXT_TO_NONFINITE:
+        return _TEXT_TO_NONFINITE[tag]
     return obj
 
 
@@ -499,7 +501,9 @@ def _parse_meta(path: Path, array: np.ndarray) -> dict:
         if isinstance(text, bytes):
             text = text.decode("utf-8")
         meta = json.loads(text, object_hook=_from_json_object)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    # ValueError covers JSONDecodeError and integers beyond Python's digit limit; RecursionError
+    # comes from absurdly deep nesting. Found by tests/fuzz/test_fuzz_model_file.py.
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise ModelFileError(path, f"meta is not valid JSON ({exc})") from exc
     if not isinstance(meta, dict):
         raise ModelFileError(path, f"meta must be a JSON object, got {type(meta).__name__}")

@@ -117,13 +117,18 @@ def main() -> int:
             win.append(t)
             frames.append(f / t)
             print(f"  round {r + 1}: headless {args.batches * 100 / head[-1]:8.0f} digits/s   "
-                  f"window {args.batches * 100 / win[-1]:8.0f} digits/s   ({f / t:.1f} mosaic redraws/s)")
+                  f"window {args.batches * 100 / win[-1]:8.0f} digits/s   ratio {head[-1] / win[-1]:6.1%}   "
+                  f"({f / t:.1f} mosaic redraws/s)")
         window.shutdown()
         window.close()
     h, w = statistics.median(head), statistics.median(win)
-    ratio = h / w
+    ratio = statistics.median(a / b for a, b in zip(head, win))     # median of the paired ratios
     lat = np.array(lateness) * 1000
-    print(f"throughput in the window with live views: {100 * ratio:.1f}% of headless "
+    try:
+        load = " (load average %.1f on %d cores: other processes compete)" % (os.getloadavg()[0], os.cpu_count())
+    except OSError:
+        load = ""
+    print(f"throughput in the window with live views: {100 * ratio:.1f}% of headless{load} "
           f"(median {args.batches * 100 / w:.0f} vs {args.batches * 100 / h:.0f} digits/s)  target >= 90%")
     print(f"10 ms QTimer lateness during training: median {np.median(lat):.2f} ms, p99 {np.percentile(lat, 99):.2f} ms, "
           f"max {lat.max():.2f} ms over {lat.size} ticks  target p99 < 50 ms")

@@ -350,8 +350,9 @@ class MainWindow(QMainWindow):
                                   "Train continues it, File > Save (Ctrl+S) keeps it.")
 
     def add_epoch(self) -> None:
+        """While training: extend the run by one epoch; otherwise train exactly one more epoch."""
         s = self.session
-        epochs = max(self.panel.config().epochs, s.epochs_done) + 1
+        epochs = (max(self.panel.config().epochs, s.epochs_done) if self.running else s.epochs_done) + 1
         self.panel._set_value("epochs", epochs)
         s.config = s.config.replace(epochs=epochs)
         if self.running:

@@ -186,3 +186,20 @@ def test_many_void_calls_do_not_abort_the_interpreter():
             "print('ok')\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and "ok" in r.stdout, r.stderr
+
+
+def test_import_legacy_model_through_the_file_menu(qtbot, make_window, tmp_path):
+    from tests.io.legacy_fixture import legacy_state, write_legacy_pickle
+    state = legacy_state(nv=784, nh=10, seed=3)
+    path = write_legacy_pickle(tmp_path / "binv_nh10.pkl", state)
+    w = make_window(TrainingConfig(n_hidden=25, epochs=1))
+    w.choose_open_path = lambda *a: str(path)
+    w.act_import.trigger()
+    s = w.session
+    assert s.rbm.n_hidden == 10 and s.path is None and "binv_nh10.pkl" in s.note
+    np.testing.assert_allclose(s.rbm.W, state["W"].astype(np.float32))
+    assert w.weights_view.rbm.n_hidden == 10 and w.panel.config().n_hidden == 10
+    # an imported model can be trained further
+    w.add_epoch()
+    wait_finished(qtbot, w)
+    assert s.epochs_done == 1

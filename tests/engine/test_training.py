@@ -19,7 +19,7 @@ def toy_data(n=64, nv=12, seed=0):
 
 def plain(**kw):
     base = dict(n_hidden=5, epochs=2, batch_size=16, learning_rate=0.1, momentum=0.0, initial_momentum=0.0,
-                weight_decay=0.0, centering=False, lr_schedule="constant", seed=0)
+                weight_decay=0.0, centering=False, lr_schedule="constant", seed=0, pcd=False)
     base.update(kw)
     return TrainingConfig(**base)
 

@@ -10,14 +10,14 @@ from rbm_gui.engine.training import Trainer
 def test_default_training_beats_the_independent_pixel_start_by_a_wide_margin():
     train = load_dataset("mnist-sample", "train").binarize()
     test = load_dataset("mnist-sample", "test").binarize()[:2000]
-    trainer = Trainer.create(train, TrainingConfig(n_hidden=10, epochs=3, seed=0))
+    trainer = Trainer.create(train, TrainingConfig(n_hidden=10, epochs=6, seed=0))
     # at initialisation W ~ N(0, 0.01): the model is almost the independent-pixel model (about -206 nats)
     start = average_log_likelihood(trainer.rbm, test)
     while not trainer.finished:
         trainer.step()
     end = average_log_likelihood(trainer.rbm, test)
     assert start < -195
-    assert end > start + 15          # the blog's own 10-unit model: -173.7 on the full test set
+    assert end > start + 20          # measured -175.2 vs -200.4; the blog's own 10-unit model: -173.7 on the full test set
     m = epoch_metrics(trainer.rbm, train[:500], test[:500])
     assert m["recon_mse_val"] < 0.08 and abs(m["free_energy_gap"]) < 5
-    assert m["loglik_val"] > -185
+    assert m["loglik_val"] > -182

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import tempfile
 from pathlib import Path
 
@@ -16,7 +17,8 @@ from rbm_gui.data.idx import read_idx, read_idx_header, write_idx
 
 from fuzz_helpers import mutated, time_limit
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# RBM_GUI_FUZZ_EXAMPLES=5000 for a longer hunt; 150 keeps the suite quick.
+FUZZ = settings(max_examples=int(os.environ.get("RBM_GUI_FUZZ_EXAMPLES", 150)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _valid(dtype, shape, compress: bool) -> bytes:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import json
 import tempfile
 import zipfile
@@ -17,7 +18,8 @@ from rbm_gui.io.model_file import ModelFileError, SavedModel, load_model, save_m
 
 from fuzz_helpers import mutated, time_limit
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# RBM_GUI_FUZZ_EXAMPLES=5000 for a longer hunt; 150 keeps the suite quick.
+FUZZ = settings(max_examples=int(os.environ.get("RBM_GUI_FUZZ_EXAMPLES", 150)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _valid_file() -> bytes:

@@ -61,6 +61,9 @@ def add_parser(sub, name):
     p.add_argument("--seed", type=int, default=d.seed, help=HELP["seed"])
     p.add_argument("--out", required=True, metavar="MODEL.npz", help="where to save the model")
     p.add_argument("--metrics-csv", metavar="FILE", help="also write the per-epoch metrics as CSV")
+    p.add_argument("--blas-threads", type=int, default=None, metavar="N",
+                   help="threads for the matrix products (default: numpy's own choice, all cores); "
+                        "1 is faster when the machine is busy; results are bit-identical for the same N")
     p.add_argument("--quiet", action="store_true", help="no progress bar or epoch lines")
     return p
 
@@ -100,7 +103,9 @@ def run(args) -> int:
     if not str(args.out).endswith(".npz"):
         raise ValueError(f"--out must end in .npz, got {args.out}")
     data = prepare_data(args.data, args.threshold, args.validation, args.seed)
-    trainer = Trainer.create(data.train, config, data.image_shape)
+    if args.blas_threads is not None and args.blas_threads < 1:
+        raise ValueError(f"--blas-threads must be at least 1, got {args.blas_threads}")
+    trainer = Trainer.create(data.train, config, data.image_shape, blas_threads=args.blas_threads)
     mon_train, mon_held = monitor_subsets(data.train, data.held_out)
     quiet = args.quiet
     if not quiet:

@@ -16,11 +16,11 @@ seed they give exactly the states of ``rbm.gibbs_chain(starts, steps, default_rn
 
 from __future__ import annotations
 
-import contextlib
-import functools
 from typing import Iterator, Sequence
 
 import numpy as np
+
+from rbm_gui.engine.blas import single_blas_thread
 
 from rbm_gui.engine.rbm import RBM
 
@@ -120,37 +120,6 @@ def start_digits(dataset_images_flat: np.ndarray, labels: np.ndarray | None, mod
         k = sum(1 for x in chosen if labels[x] == lab)   # distinct images for repeated labels
         chosen.append(int(members[k % members.size]))
     return as_unit_interval(images[np.asarray(chosen)])
-
-
-@functools.lru_cache(maxsize=1)
-def _blas_controller():
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:
-        return None
-    try:
-        return ThreadpoolController()
-    except Exception:       # an unusual BLAS it cannot inspect: run as is
-        return None
-
-
-@contextlib.contextmanager
-def single_blas_thread():
-    """Run the enclosed matrix products on one BLAS thread (if ``threadpoolctl`` is installed).
-
-    A Gibbs step of a few chains is two tiny products (8 x 784 @ 784 x 400). Multi-threaded OpenBLAS
-    makes them many times slower on a busy machine, and its threads keep spinning afterwards,
-    stealing the CPU the frame encoder (or the GUI) needs: measured on the 2-core test machine,
-    1,000 steps + GIF encoding took 7-9 s with the default threads and 1.3 s with one. The limit is
-    process-wide while active (threadpoolctl's only mode), so a trainer running in another thread is
-    limited too for that time. Without threadpoolctl this does nothing.
-    """
-    ctl = _blas_controller()
-    if ctl is None:
-        yield
-        return
-    with ctl.limit(limits=1, user_api="blas"):
-        yield
 
 
 def _check_chains(n: int) -> None:

@@ -25,6 +25,7 @@ import numpy as np
 
 from rbm_gui.config import TrainingConfig
 from rbm_gui.engine import schedules
+from rbm_gui.engine.blas import set_blas_threads
 from rbm_gui.engine.numerics import sigmoid
 from rbm_gui.engine.rbm import DTYPE, RBM
 
@@ -94,11 +95,15 @@ class Trainer:
     config : hyperparameters (validated here).
     rng : the one generator for shuffling and sampling; default ``default_rng(config.seed + 1)``
         (``config.seed`` itself initialises the weights, see ``Trainer.create``).
+    blas_threads : pin the BLAS thread count (process-wide) for training; None leaves it as it is.
+        Results are bit-identical for the same seed, settings and thread count.
     """
 
     def __init__(self, rbm: RBM, data: np.ndarray, config: TrainingConfig,
-                 rng: np.random.Generator | None = None):
+                 rng: np.random.Generator | None = None, blas_threads: int | None = None):
         config.validate()
+        if blas_threads is not None:
+            set_blas_threads(blas_threads)
         data = np.asarray(data)
         if data.ndim != 2 or data.shape[1] != rbm.n_visible:
             raise ValueError(f"training data must be (N, {rbm.n_visible}), got {data.shape}")
@@ -137,12 +142,12 @@ class Trainer:
 
     @classmethod
     def create(cls, data: np.ndarray, config: TrainingConfig,
-               image_shape: tuple[int, int] | None = None) -> "Trainer":
+               image_shape: tuple[int, int] | None = None, blas_threads: int | None = None) -> "Trainer":
         """A new model initialised from ``data`` (Hinton's guide) and its trainer, all from ``config.seed``."""
         config.validate()
         rng = np.random.default_rng(config.seed)
         rbm = RBM.initialise(config.n_hidden, data, rng, image_shape)
-        return cls(rbm, data, config, rng)
+        return cls(rbm, data, config, rng, blas_threads)
 
     # ------------------------------------------------------------------ schedule
     @property

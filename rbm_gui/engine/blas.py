@@ -1,0 +1,60 @@
+"""How many threads the BLAS (OpenBLAS under numpy) may use.
+
+On a 2-core machine with anything else running (the GUI thread, a frame encoder, another
+program) multi-threaded OpenBLAS was measured 10-20x SLOWER than one thread for an RBM's matrix
+products, because its threads spin-wait on cores they do not get; on an idle machine two threads
+are up to ~2x faster for large models. The thread count also changes the last bits of some
+products (OpenBLAS picks other kernels), so it is chosen deterministically, never by timing:
+the same settings on the same machine give bit-identical weights.
+
+Uses ``threadpoolctl``; without it nothing is changed. The limit is process-wide.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import time
+
+
+@functools.lru_cache(maxsize=1)
+def blas_controller():
+    """threadpoolctl's controller of the loaded BLAS libraries, or None when unavailable."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return None
+    try:
+        ctl = ThreadpoolController()
+    except Exception:       # an unusual BLAS it cannot inspect: run as is
+        return None
+    return ctl if ctl.select(user_api="blas").lib_controllers else None
+
+
+def max_blas_threads() -> int:
+    ctl = blas_controller()
+    if ctl is None:
+        return 1
+    return max(lib.num_threads for lib in ctl.select(user_api="blas").lib_controllers)
+
+
+def set_blas_threads(n: int) -> None:
+    ctl = blas_controller()
+    if ctl is not None:
+        ctl.limit(limits=int(n), user_api="blas")
+
+
+@contextlib.contextmanager
+def single_blas_thread():
+    """Run the enclosed matrix products on one BLAS thread (restored afterwards).
+
+    For small products (a few Gibbs chains, 8 x 784 @ 784 x 400) one thread is always at least
+    as fast, and it leaves the other core to the GUI or the encoder.
+    """
+    ctl = blas_controller()
+    if ctl is None:
+        yield
+        return
+    with ctl.limit(limits=1, user_api="blas"):
+        yield

@@ -19,6 +19,14 @@ from rbm_gui.io.model_file import SavedModel
 #: Held-out digits used by the monitors when no validation split is asked for.
 DEFAULT_HELD_OUT = 1000
 
+#: Units whose weights are snapshotted every epoch (the blog's Figure 2 shows 10; files keep up to 100).
+HISTORY_MAX_UNITS = 100
+
+
+def history_units(n_hidden: int) -> np.ndarray:
+    """Indices of the hidden units whose weights are kept per epoch."""
+    return np.arange(min(n_hidden, HISTORY_MAX_UNITS))
+
 
 @dataclass
 class TrainingData:
@@ -58,8 +66,13 @@ def prepare_data(spec: str = "mnist-sample", threshold: int = 128, n_validation:
 
 
 def to_saved(rbm: RBM, config: TrainingConfig, history: dict, dataset: str, epochs_done: int,
-             weight_history: np.ndarray | None = None, extra_meta: dict | None = None) -> SavedModel:
-    """A model file's content for ``rbm`` and how it was trained."""
+             weight_history: np.ndarray | None = None, extra_meta: dict | None = None,
+             units: np.ndarray | None = None) -> SavedModel:
+    """A model file's content for ``rbm`` and how it was trained.
+
+    ``weight_history``: (n_snapshots, n_visible, n_units) float32, the weights of hidden units
+    ``units`` (default ``history_units``) at the start and after every epoch.
+    """
     meta = {
         "image_shape": list(rbm.image_shape),
         "hyperparameters": config.to_dict(),
@@ -68,7 +81,11 @@ def to_saved(rbm: RBM, config: TrainingConfig, history: dict, dataset: str, epoc
         "history": {k: [float(x) for x in v] for k, v in history.items()},
     }
     meta.update(extra_meta or {})
-    arrays = {} if weight_history is None else {"weight_history": np.asarray(weight_history, np.float32)}
+    arrays = {}
+    if weight_history is not None:
+        wh = np.asarray(weight_history, np.float32)
+        arrays["weight_history"] = wh
+        arrays["history_units"] = np.asarray(units if units is not None else np.arange(wh.shape[2]), np.int64)
     return SavedModel(rbm.W.copy(), rbm.b.copy(), rbm.c.copy(), meta, arrays)
 
 

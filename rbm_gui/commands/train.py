@@ -9,12 +9,14 @@ import math
 import sys
 import time
 
+import numpy as np
+
 from rbm_gui.config import HELP, TrainingConfig
 from rbm_gui.engine.monitor import epoch_metrics, monitor_subsets, append_history
 from rbm_gui.engine.training import Trainer
 from rbm_gui.io.atomic import atomic_open
 from rbm_gui.io.model_file import save_model
-from rbm_gui.session import format_metric, prepare_data, to_saved
+from rbm_gui.session import format_metric, history_units, prepare_data, to_saved
 from rbm_gui.commands.progress import ProgressBar
 
 #: Exact log-likelihood at every epoch end up to this many hidden units (cheap); at the last
@@ -114,6 +116,8 @@ def run(args) -> int:
               f"{'PCD' if config.pcd else 'CD'}-{config.cd_k}{', centred' if config.centering else ''}); "
               f"held out: {data.held_out_name}", flush=True)
     history: dict[str, list[float]] = {}
+    units = history_units(config.n_hidden)
+    snapshots = [trainer.rbm.W[:, units].copy()]          # the blog's Figure 2: start + every epoch
     bar = ProgressBar(config.epochs * trainer.n_batches, "training") if not quiet else None
     t_epoch = time.perf_counter()
     done_batches = 0
@@ -132,13 +136,14 @@ def run(args) -> int:
             m["learning_rate"] = info.learning_rate
             m["samples_per_second"] = trainer.n_batches * trainer.batch_size / max(seconds, 1e-9)
             append_history(history, info.epoch, m)
+            snapshots.append(trainer.rbm.W[:, units].copy())
             if bar:
                 bar.clear()
             if not quiet:
                 print(_epoch_line(info.epoch, config.epochs, m, seconds), flush=True)
             t_epoch = time.perf_counter()
-    saved = to_saved(trainer.rbm, config, history, data.spec, trainer.epoch,
-                     extra_meta={"threshold": data.threshold, "dataset_name": data.name})
+    saved = to_saved(trainer.rbm, config, history, data.spec, trainer.epoch, np.stack(snapshots),
+                     extra_meta={"threshold": data.threshold, "dataset_name": data.name}, units=units)
     save_model(args.out, saved)
     if args.metrics_csv:
         write_metrics_csv(args.metrics_csv, history)

@@ -36,6 +36,9 @@ def test_train_writes_a_model_with_metrics_history_and_csv(tmp_path, capsys):
     assert saved.meta["hyperparameters"]["seed"] == 3
     hist = saved.meta["history"]
     assert len(hist["loglik_val"]) == 2 and hist["loglik_val"][1] < 0
+    # the weights of every unit at the start and after each epoch (for the history figure/view)
+    assert saved.arrays["weight_history"].shape == (3, 784, 10)
+    np.testing.assert_array_equal(saved.arrays["weight_history"][-1], saved.W)
     rows = csv_path.read_text().splitlines()
     assert rows[0].startswith("epoch,") and len(rows) == 3
 

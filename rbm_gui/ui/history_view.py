@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QScrollArea, QSpinBox, QVBoxLayout, QWidget
 
 from rbm_gui.ui import tiles
 
@@ -18,13 +18,13 @@ MARGIN_TOP = 22
 
 
 def history_image(snapshots: list[np.ndarray], image_shape, columns: np.ndarray, unit_ids: np.ndarray,
-                  zoom: int = 2) -> QImage:
+                  zoom: int = 2, per_tile: bool = True) -> QImage:
     """Render rows of tiles (one row per snapshot) with epoch and unit labels; returns a QImage."""
     h, w = image_shape
     n_rows, n_cols = len(snapshots), len(columns)
     stack = np.stack([s[:, columns] for s in snapshots], axis=0)            # (rows, nv, cols)
     t = stack.transpose(0, 2, 1).reshape(n_rows * n_cols, h, w)
-    t8 = tiles.scale_symmetric(t, per_tile=False)
+    t8 = tiles.scale_symmetric(t, per_tile=per_tile)
     lay = tiles.MosaicLayout(n_rows * n_cols, n_cols, (h, w), 2)
     m = tiles.mosaic(t8, n_cols, 2, fill=tiles.SEPARATOR)
     rgb = tiles.lookup_table()[m]
@@ -78,6 +78,12 @@ class HistoryView(QWidget):
         self.zoom_spin.setValue(2)
         self.zoom_spin.setToolTip("Screen pixels per weight pixel.")
         bar.addWidget(self.zoom_spin)
+        self.per_tile = QCheckBox("Scale tiles separately")
+        self.per_tile.setChecked(True)
+        self.per_tile.setToolTip("Scale each tile to its own largest weight (as the blog's Figure 2), "
+                                 "or use one grey range for all tiles (shows how the weights grow).")
+        self.per_tile.toggled.connect(lambda _: self.redraw())
+        bar.addWidget(self.per_tile)
         self.summary = QLabel()
         bar.addWidget(self.summary, 1)
         for s in (self.first_spin, self.count_spin, self.zoom_spin):
@@ -123,12 +129,13 @@ class HistoryView(QWidget):
             return
         first = min(self.first_spin.value(), n - 1)
         cols = np.arange(first, min(n, first + self.count_spin.value()))
-        img = history_image(self.snapshots, self.image_shape, cols, self.unit_ids[cols], self.zoom_spin.value())
+        img = history_image(self.snapshots, self.image_shape, cols, self.unit_ids[cols], self.zoom_spin.value(),
+                            self.per_tile.isChecked())
         self.canvas.setPixmap(QPixmap.fromImage(img))
         self.canvas.adjustSize()
         self.rows_drawn, self.cols_drawn = len(self.snapshots), len(cols)
         self.summary.setText(f"  {len(self.snapshots) - 1} epochs x {len(cols)} units "
-                             f"(of {n} tracked); one grey range for all tiles")
+                             f"(of {n} tracked)")
 
     def showEvent(self, event):
         super().showEvent(event)

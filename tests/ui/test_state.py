@@ -49,9 +49,9 @@ def test_trainer_is_rebuilt_when_batch_size_changes_and_keeps_the_epoch():
     t = s.ensure_trainer()
     t.run_epoch()
     s.epochs_done = 1
-    s.config = s.config.replace(batch_size=50)
+    s.config = s.config.replace(batch_size=s.config.batch_size + 7)
     t2 = s.ensure_trainer()
-    assert t2 is not t and t2.batch_size == 50 and t2.epoch == 1 and t2.rbm is s.rbm
+    assert t2 is not t and t2.batch_size == t.batch_size + 7 and t2.epoch == 1 and t2.rbm is s.rbm
 
 
 def test_symmetric_scaling_maps_zero_to_mid_grey_and_keeps_separators_distinct():

@@ -35,11 +35,12 @@ class TrainingDiverged(ArithmeticError):
     before the failing step."""
 
 
-#: Root-mean-square weight beyond which training counts as diverged. Trained MNIST weights have an
-#: RMS well below 1; at 100 every unit's input is in the hundreds, the sigmoids are saturated and
-#: learning has stopped (a bounded gradient means a too-large rate explodes the weights rather
-#: than producing NaN).
-MAX_WEIGHT_RMS = 100.0
+#: Root-mean-square weight beyond which training counts as diverged. A bounded gradient means a
+#: too-large learning rate explodes the weights rather than producing NaN. Measured on MNIST:
+#: sensible models stay below RMS 2.1 (10 units, 60 epochs at lr 0.1 without weight decay: 1.2;
+#: 5 units, plain CD at lr 0.2: 2.0); learning rate 100 passes 10 within 3 epochs. At RMS 5 a
+#: hidden unit's input has a spread of ~50, every sigmoid is saturated and learning has stopped.
+MAX_WEIGHT_RMS = 5.0
 
 
 @dataclass

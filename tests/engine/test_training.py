@@ -124,6 +124,16 @@ def test_sparsity_penalty_pulls_mean_activity_towards_the_target():
     assert abs(sparse - 0.05) < abs(free - 0.05)
 
 
+def test_learning_rate_100_on_mnist_is_reported_as_divergence_with_the_default_settings():
+    from rbm_gui.data import load_dataset
+    data = load_dataset("mnist-sample", "train").binarize()[::5]
+    t = Trainer.create(data, TrainingConfig(n_hidden=50, learning_rate=100.0, epochs=10))
+    with pytest.raises(TrainingDiverged, match="exploded"):
+        while not t.finished:
+            t.step()
+    assert t.rbm.is_finite()
+
+
 def test_divergence_raises_and_keeps_the_last_finite_parameters():
     data = toy_data()
     t = Trainer.create(data, plain(learning_rate=100.0, momentum=0.9, initial_momentum=0.9, epochs=1000))

@@ -64,8 +64,9 @@ def add_parser(sub, name):
     p.add_argument("--out", required=True, metavar="MODEL.npz", help="where to save the model")
     p.add_argument("--metrics-csv", metavar="FILE", help="also write the per-epoch metrics as CSV")
     p.add_argument("--blas-threads", type=int, default=None, metavar="N",
-                   help="threads for the matrix products (default: numpy's own choice, all cores); "
-                        "1 is faster when the machine is busy; results are bit-identical for the same N")
+                   help="threads for the matrix products (default: 1 for small models, all cores for "
+                        "large ones); 1 is faster when the machine is busy; results are bit-identical "
+                        "for the same N")
     p.add_argument("--quiet", action="store_true", help="no progress bar or epoch lines")
     return p
 
@@ -107,7 +108,7 @@ def run(args) -> int:
     data = prepare_data(args.data, args.threshold, args.validation, args.seed)
     if args.blas_threads is not None and args.blas_threads < 1:
         raise ValueError(f"--blas-threads must be at least 1, got {args.blas_threads}")
-    trainer = Trainer.create(data.train, config, data.image_shape, blas_threads=args.blas_threads)
+    trainer = Trainer.create(data.train, config, data.image_shape, blas_threads="auto" if args.blas_threads is None else args.blas_threads)
     mon_train, mon_held = monitor_subsets(data.train, data.held_out)
     quiet = args.quiet
     if not quiet:

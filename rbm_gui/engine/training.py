@@ -25,7 +25,7 @@ import numpy as np
 
 from rbm_gui.config import TrainingConfig
 from rbm_gui.engine import schedules
-from rbm_gui.engine.blas import set_blas_threads
+from rbm_gui.engine.blas import set_blas_threads, threads_for
 from rbm_gui.engine.numerics import sigmoid
 from rbm_gui.engine.rbm import DTYPE, RBM
 
@@ -96,15 +96,20 @@ class Trainer:
     config : hyperparameters (validated here).
     rng : the one generator for shuffling and sampling; default ``default_rng(config.seed + 1)``
         (``config.seed`` itself initialises the weights, see ``Trainer.create``).
-    blas_threads : pin the BLAS thread count (process-wide) for training; None leaves it as it is.
-        Results are bit-identical for the same seed, settings and thread count.
+    blas_threads : BLAS thread count (process-wide) for training: "auto" (default) takes one
+        thread for small products and all cores for large ones (``blas.threads_for``), an int pins
+        it, None leaves it as it is. Results are bit-identical for the same seed, settings and
+        thread count (OpenBLAS picks other kernels for other thread counts).
     """
 
     def __init__(self, rbm: RBM, data: np.ndarray, config: TrainingConfig,
-                 rng: np.random.Generator | None = None, blas_threads: int | None = None):
+                 rng: np.random.Generator | None = None, blas_threads: int | str | None = "auto"):
         config.validate()
+        if blas_threads == "auto":
+            blas_threads = threads_for(min(config.batch_size, len(data)), rbm.n_visible, rbm.n_hidden)
         if blas_threads is not None:
             set_blas_threads(blas_threads)
+        self.blas_threads = blas_threads
         data = np.asarray(data)
         if data.ndim != 2 or data.shape[1] != rbm.n_visible:
             raise ValueError(f"training data must be (N, {rbm.n_visible}), got {data.shape}")
@@ -143,7 +148,7 @@ class Trainer:
 
     @classmethod
     def create(cls, data: np.ndarray, config: TrainingConfig,
-               image_shape: tuple[int, int] | None = None, blas_threads: int | None = None) -> "Trainer":
+               image_shape: tuple[int, int] | None = None, blas_threads: int | str | None = "auto") -> "Trainer":
         """A new model initialised from ``data`` (Hinton's guide) and its trainer, all from ``config.seed``."""
         config.validate()
         rng = np.random.default_rng(config.seed)

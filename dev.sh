@@ -11,7 +11,8 @@ cd "$(dirname "$0")"
 # Offscreen Qt (tests, screenshots) and a real X window need these (see README, Troubleshooting).
 APT_PACKAGES="libegl1 libgl1 libx11-6 libdbus-1-3 libfontconfig1 libfreetype6 libglib2.0-0 libxkbcommon0
   fonts-dejavu-core libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0
-  libxcb-render0 libxcb-shape0 libxcb-util1 libxcb-xkb1 libxkbcommon-x11-0 xvfb xauth"
+  libxcb-render0 libxcb-shape0 libxcb-util1 libxcb-xkb1 libxkbcommon-x11-0 xvfb xauth
+  desktop-file-utils appstream"
 PYTHON="${PYTHON:-python3}"
 VENV=.venv
 

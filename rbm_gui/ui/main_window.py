@@ -43,6 +43,8 @@ class MainWindow(QMainWindow):
     frameShown = Signal(object)       # a live snapshot (read-only RBM) was drawn
     epochRecorded = Signal(int)
     trainingStateChanged = Signal(str)   # "running", "paused", "stopped", "diverged"
+    dreamStartRequested = Signal(object)  # (n, n_visible) float32 start states for the dream panel
+    digitSelected = Signal(object)        # a digit picked in a gallery
 
     def __init__(self, settings: QSettings | None = None, config: TrainingConfig | None = None,
                  data_options: DataOptions | None = None, load_data: bool = True,
@@ -71,6 +73,7 @@ class MainWindow(QMainWindow):
         self.controller.finished.connect(self._on_finished)
         self._pending_frame: Frame | None = None
         self._state = "stopped"
+        self.shutdown_hooks: list = []             # called by shutdown() (views, exports: stop and join)
 
         self._build_views()
         self._build_panel()
@@ -640,10 +643,19 @@ class MainWindow(QMainWindow):
             raise KeyError(f"no view named {name!r}; views: {', '.join(self.views)}")
         self.tabs.setCurrentWidget(self.views[name])
 
+    def request_dream(self, starts) -> None:
+        """Hand start states ((n, n_visible) or (n_visible,) in [0, 1]) to the dream panel."""
+        starts = np.array(starts, dtype=np.float32, ndmin=2)
+        self.dreamStartRequested.emit(starts)
+        if "dream" in self.views:
+            self.show_tab("dream")
+
     # ================================================================== closing
     def shutdown(self) -> None:
         """Stop and join the worker (idempotent)."""
         self.controller.stop()
+        for hook in self.shutdown_hooks:
+            hook()
 
     def closeEvent(self, event) -> None:
         if not self._offer_save("The window is closing."):

@@ -17,9 +17,8 @@ from rbm_gui.config import TrainingConfig
 from rbm_gui.engine.monitor import append_history, monitor_subsets
 from rbm_gui.engine.rbm import RBM
 from rbm_gui.engine.training import Trainer
+from rbm_gui.session import HISTORY_MAX_UNITS, from_saved, to_saved   # shared with the CLI
 
-#: Hidden units whose weights are kept after every epoch (the history view picks among them).
-HISTORY_MAX_UNITS = 100
 
 #: Data options (not hyperparameters): ranges and one-sentence help, like config.LIMITS / HELP.
 DATA_LIMITS = {"threshold": (1, 255), "n_val": (0, 100_000), "max_train": (0, 1_000_000)}
@@ -187,27 +186,16 @@ class Session:
 
     # ------------------------------------------------------------------ files
     def to_saved_model(self):
-        from rbm_gui.io.model_file import SavedModel
         if self.rbm is None:
             raise ValueError("there is no model to save")
-        arrays = {}
-        if self.weight_history:
-            arrays["weight_history"] = np.stack(self.weight_history).astype(np.float32)
-            arrays["history_units"] = np.asarray(self.history_units, dtype=np.int64)
-        meta = {
-            "image_shape": list(self.rbm.image_shape),
-            "hyperparameters": self.config.to_dict(),
-            "dataset": self.dataset_name,
-            "epochs_done": int(self.epochs_done),
-            "history": {k: [float(x) for x in v] for k, v in self.history.items()},
-            "data_options": self.data_options.to_dict(),
-        }
-        return SavedModel(self.rbm.W.copy(), self.rbm.b.copy(), self.rbm.c.copy(), meta, arrays)
+        wh = np.stack(self.weight_history) if self.weight_history else None
+        return to_saved(self.rbm, self.config, self.history, self.dataset_name, self.epochs_done, wh,
+                        extra_meta={"data_options": self.data_options.to_dict()}, units=self.history_units)
 
     def load_saved(self, saved, path: str | None = None, note: str = "") -> None:
         """Show a saved model: parameters, settings, history; training continues from it."""
         meta = saved.meta or {}
-        self.rbm = RBM(saved.W, saved.b, saved.c, tuple(saved.image_shape))
+        self.rbm = from_saved(saved)
         self.trainer = None
         hp = meta.get("hyperparameters") or {}
         try:

@@ -85,6 +85,10 @@ def run(args) -> int:
             window.show_tab(args.tab)
             if args.train_batches:
                 _train(app, window, args.train_batches)
+            prepare = getattr(window.views[args.tab], "prepare_screenshot", None)
+            if prepare is not None:      # a view may set itself up for the picture (e.g. dream: some steps)
+                _settle(app, 0.1)
+                prepare()
             _settle(app, 0.3)
             image = window.grab()
             with atomic_path(args.out, suffix=".png") as tmp_png:

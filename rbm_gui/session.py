@@ -44,11 +44,15 @@ class TrainingData:
     held_out: np.ndarray | None
     held_out_name: str
     threshold: int
+    train_grey: np.ndarray | None = None   # (N, n_visible) uint8 0..255, for stochastic binarisation
 
 
 def prepare_data(spec: str = "mnist-sample", threshold: int = 128, n_validation: int = 0,
-                 seed: int = 0, train_set: Dataset | None = None) -> TrainingData:
-    """Load ``spec`` (see ``rbm_gui.data.load_dataset``), binarise at ``threshold`` and choose held-out data."""
+                 seed: int = 0, train_set: Dataset | None = None, keep_grey: bool = False) -> TrainingData:
+    """Load ``spec`` (see ``rbm_gui.data.load_dataset``), binarise at ``threshold`` and choose held-out data.
+
+    ``keep_grey`` also returns the training digits' grey levels, for stochastic binarisation.
+    """
     ds = train_set if train_set is not None else load_dataset(spec, "train")
     if not 0 <= n_validation < ds.n:
         raise ValueError(f"validation size must be between 0 and {ds.n - 1}, got {n_validation}")
@@ -62,7 +66,7 @@ def prepare_data(spec: str = "mnist-sample", threshold: int = 128, n_validation:
             held = test.subset(np.arange(min(DEFAULT_HELD_OUT, test.n))).binarize(threshold)
             held_name = f"first {held.shape[0]} test digits"
     return TrainingData(str(spec), ds.name, ds.image_shape, train.binarize(threshold), held,
-                        held_name, threshold)
+                        held_name, threshold, train.flat() if keep_grey else None)
 
 
 def to_saved(rbm: RBM, config: TrainingConfig, history: dict, dataset: str, epochs_done: int,

@@ -57,6 +57,9 @@ def add_parser(sub, name):
     cen.add_argument("--no-centering", dest="centering", action="store_false", help="the plain (uncentred) gradient")
     p.add_argument("--sparsity-target", type=float, default=d.sparsity_target, help=HELP["sparsity_target"])
     p.add_argument("--sparsity-cost", type=float, default=d.sparsity_cost, help=HELP["sparsity_cost"])
+    p.add_argument("--stochastic", action="store_true",
+                   help="binarise the training digits afresh for every mini-batch, each pixel on with "
+                        "probability grey/255 (the monitors still use --threshold)")
     p.add_argument("--validation", type=int, default=0, metavar="N",
                    help="hold out N training digits for the monitors (default 0: monitor on the first "
                         "1,000 test digits of mnist-sample/mnist)")
@@ -105,16 +108,19 @@ def run(args) -> int:
     config = config_from_args(args)
     if not str(args.out).endswith(".npz"):
         raise ValueError(f"--out must end in .npz, got {args.out}")
-    data = prepare_data(args.data, args.threshold, args.validation, args.seed)
+    data = prepare_data(args.data, args.threshold, args.validation, args.seed, keep_grey=args.stochastic)
     if args.blas_threads is not None and args.blas_threads < 1:
         raise ValueError(f"--blas-threads must be at least 1, got {args.blas_threads}")
-    trainer = Trainer.create(data.train, config, data.image_shape, blas_threads="auto" if args.blas_threads is None else args.blas_threads)
+    trainer = Trainer.create(data.train_grey if args.stochastic else data.train, config, data.image_shape,
+                             blas_threads="auto" if args.blas_threads is None else args.blas_threads,
+                             stochastic=args.stochastic)
     mon_train, mon_held = monitor_subsets(data.train, data.held_out)
     quiet = args.quiet
     if not quiet:
         print(f"training {config.n_hidden} hidden units on {data.train.shape[0]} digits of {data.name} "
               f"({config.epochs} epochs, batch {trainer.batch_size}, "
-              f"{'PCD' if config.pcd else 'CD'}-{config.cd_k}{', centred' if config.centering else ''}); "
+              f"{'PCD' if config.pcd else 'CD'}-{config.cd_k}{', centred' if config.centering else ''}"
+              f"{', stochastic binarisation' if args.stochastic else ''}); "
               f"held out: {data.held_out_name}", flush=True)
     history: dict[str, list[float]] = {}
     units = history_units(config.n_hidden)
@@ -144,7 +150,8 @@ def run(args) -> int:
                 print(_epoch_line(info.epoch, config.epochs, m, seconds), flush=True)
             t_epoch = time.perf_counter()
     saved = to_saved(trainer.rbm, config, history, data.spec, trainer.epoch, np.stack(snapshots),
-                     extra_meta={"threshold": data.threshold, "dataset_name": data.name}, units=units)
+                     extra_meta={"threshold": data.threshold, "dataset_name": data.name,
+                                 "stochastic_binarisation": bool(args.stochastic)}, units=units)
     save_model(args.out, saved)
     if args.metrics_csv:
         write_metrics_csv(args.metrics_csv, history)

@@ -68,17 +68,18 @@ class RBM:
     # ------------------------------------------------------------------ construction
     @classmethod
     def initialise(cls, n_hidden: int, data: np.ndarray, rng: np.random.Generator,
-                   image_shape: tuple[int, int] | None = None) -> "RBM":
+                   image_shape: tuple[int, int] | None = None, scale: float = 1.0) -> "RBM":
         """Initialise as in Hinton's practical guide (section 8).
 
         W ~ N(0, 0.01^2); b_i = log(p_i / (1 - p_i)) with p_i the fraction of training vectors
         with pixel i on (clipped to [1e-3, 1 - 1e-3] so always-off border pixels get a finite bias);
-        c = 0. ``data``: (N, n_visible) 0/1 values (bool or uint8).
+        c = 0. ``data``: (N, n_visible) 0/1 values (bool or uint8), or grey levels with
+        ``scale=255`` (then p_i is the mean probability of pixel i being on).
         """
         data = np.asarray(data)
         data = data.reshape(data.shape[0], -1)
         n_visible = data.shape[1]
-        p = np.clip(data.mean(axis=0, dtype=np.float64), 1e-3, 1 - 1e-3)
+        p = np.clip(data.mean(axis=0, dtype=np.float64) / scale, 1e-3, 1 - 1e-3)
         b = np.log(p / (1 - p))
         W = rng.normal(0.0, 0.01, size=(n_visible, n_hidden))
         return cls(W, b, np.zeros(n_hidden), image_shape)

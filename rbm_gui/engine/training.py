@@ -92,7 +92,9 @@ class Trainer:
     Parameters
     ----------
     rbm : the model, updated in place.
-    data : (N, n_visible) bool or uint8 0/1 training vectors (not copied, never modified).
+    data : (N, n_visible) bool or uint8 0/1 training vectors (not copied, never modified); with
+        ``stochastic=True``, uint8 grey levels 0..255 instead, binarised afresh for every
+        mini-batch (pixel on with probability grey / 255).
     config : hyperparameters (validated here).
     rng : the one generator for shuffling and sampling; default ``default_rng(config.seed + 1)``
         (``config.seed`` itself initialises the weights, see ``Trainer.create``).
@@ -103,7 +105,8 @@ class Trainer:
     """
 
     def __init__(self, rbm: RBM, data: np.ndarray, config: TrainingConfig,
-                 rng: np.random.Generator | None = None, blas_threads: int | str | None = "auto"):
+                 rng: np.random.Generator | None = None, blas_threads: int | str | None = "auto",
+                 stochastic: bool = False):
         config.validate()
         if blas_threads == "auto":
             blas_threads = threads_for(min(config.batch_size, len(data)), rbm.n_visible, rbm.n_hidden)
@@ -120,6 +123,7 @@ class Trainer:
         elif data.dtype != np.uint8:
             data = data.astype(np.uint8)
         self.rbm, self.data, self.config = rbm, data, config
+        self.stochastic = bool(stochastic)
         self.rng = rng if rng is not None else np.random.default_rng(config.seed + 1)
         self.epoch = 0
         self.batch = 0
@@ -134,12 +138,13 @@ class Trainer:
         self._vc = np.zeros(nh, DTYPE)
         self._decay_buf = np.empty((nv, nh), DTYPE) if config.weight_decay > 0 else None
         # Centring offsets: mu = data means (fixed), lam = moving average of P(h|data).
-        self.mu = data.mean(axis=0, dtype=np.float64).astype(DTYPE) if config.centering else None
+        scale = 255.0 if self.stochastic else 1.0
+        self.mu = (data.mean(axis=0, dtype=np.float64) / scale).astype(DTYPE) if config.centering else None
         self.lam = np.full(nh, 0.5, DTYPE) if config.centering else None
         self._q = np.zeros(nh, DTYPE)      # running mean activity, for the sparsity penalty
         self._chains = None
         if config.pcd:   # persistent chains (their hidden states) start from random training vectors
-            start = data[self.rng.integers(0, data.shape[0], self.batch_size)].astype(DTYPE)
+            start = data[self.rng.integers(0, data.shape[0], self.batch_size)].astype(DTYPE) / scale
             self._chains = rbm.sample(rbm.hidden_probs(start), self.rng).astype(DTYPE)
         self._order = self.rng.permutation(data.shape[0])
         self._rate_t0 = time.perf_counter()
@@ -147,13 +152,13 @@ class Trainer:
         self._rate = 0.0
 
     @classmethod
-    def create(cls, data: np.ndarray, config: TrainingConfig,
-               image_shape: tuple[int, int] | None = None, blas_threads: int | str | None = "auto") -> "Trainer":
+    def create(cls, data: np.ndarray, config: TrainingConfig, image_shape: tuple[int, int] | None = None,
+               blas_threads: int | str | None = "auto", stochastic: bool = False) -> "Trainer":
         """A new model initialised from ``data`` (Hinton's guide) and its trainer, all from ``config.seed``."""
         config.validate()
         rng = np.random.default_rng(config.seed)
-        rbm = RBM.initialise(config.n_hidden, data, rng, image_shape)
-        return cls(rbm, data, config, rng, blas_threads)
+        rbm = RBM.initialise(config.n_hidden, data, rng, image_shape, scale=255.0 if stochastic else 1.0)
+        return cls(rbm, data, config, rng, blas_threads, stochastic)
 
     # ------------------------------------------------------------------ schedule
     @property
@@ -242,7 +247,10 @@ class Trainer:
         U_v, U_h, hs, pv = buf.U_v[:m], buf.U_h[:m], buf.hs[:m], buf.pv[:m]
 
         np.take(self.data, idx, axis=0, out=buf.batch_u8[:m])
-        np.copyto(V0, buf.batch_u8[:m])
+        if self.stochastic:     # u uniform on 0..254: P(u < grey) = grey / 255 exactly
+            np.less(rng.integers(0, 255, size=V0.shape, dtype=np.uint8), buf.batch_u8[:m], out=V0)
+        else:
+            np.copyto(V0, buf.batch_u8[:m])
         # positive phase: ph0 = P(h|v0)
         np.matmul(V0, W, out=H0)
         H0 += c

@@ -43,6 +43,16 @@ def test_train_writes_a_model_with_metrics_history_and_csv(tmp_path, capsys):
     assert rows[0].startswith("epoch,") and len(rows) == 3
 
 
+def test_stochastic_binarisation_trains_a_sensible_model(tmp_path, capsys):
+    path = tmp_path / "s.npz"
+    code, out, err = run_cli(capsys, "train", "--hidden", "10", "--epochs", "2", "--stochastic", "--out", path)
+    assert code == 0, err
+    assert "stochastic binarisation" in out
+    saved = load_model(path)
+    assert saved.meta["stochastic_binarisation"] is True
+    assert saved.meta["history"]["loglik_val"][-1] > -200       # better than independent pixels
+
+
 def test_same_seed_same_model(tmp_path):
     for name in ("a", "b"):
         assert main(["train", "--hidden", "8", "--epochs", "1", "--seed", "5", "--quiet",

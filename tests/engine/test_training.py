@@ -154,3 +154,31 @@ def test_nonsense_hyperparameters_are_refused_with_a_message(bad):
     with pytest.raises(ConfigError) as err:
         Trainer.create(toy_data(), plain(**bad))
     assert list(bad)[0].split("_")[0] in str(err.value)
+
+
+def test_stochastic_binarisation_samples_each_batch_with_the_grey_level_as_probability():
+    rng = np.random.default_rng(0)
+    grey = (rng.random((40, 12)) * 256).astype(np.uint8)
+    t = Trainer.create(grey, plain(batch_size=40, centering=True), stochastic=True)
+    # initial visible biases and centring offsets come from grey / 255, not from 0/1 values
+    p = np.clip(grey.mean(0) / 255, 1e-3, 1 - 1e-3)
+    np.testing.assert_allclose(t.rbm.b, np.log(p / (1 - p)), rtol=1e-5)
+    np.testing.assert_allclose(t.mu, grey.mean(0) / 255, rtol=1e-6)
+    assert t.rbm.is_finite()
+
+
+def test_stochastic_batches_turn_pixels_on_with_probability_grey_over_255():
+    rng = np.random.default_rng(1)
+    grey = (rng.random((40, 12)) * 256).astype(np.uint8)
+    t = Trainer.create(grey, plain(batch_size=40, learning_rate=1e-6), stochastic=True)
+    greys, bits = [], []
+    for _ in range(400):
+        t.step()
+        greys.append(t._buf.batch_u8[:40].copy())   # the grey batch of this step
+        bits.append(t._buf.V[:40].copy())           # its binary sample (no centring here)
+    greys, bits = np.concatenate(greys).ravel(), np.concatenate(bits).ravel()
+    assert set(np.unique(bits)) <= {0.0, 1.0}
+    for lo, hi in [(0, 1), (1, 64), (64, 128), (128, 192), (192, 255), (255, 256)]:
+        sel = (greys >= lo) & (greys < hi)
+        expected = greys[sel].mean() / 255
+        assert abs(bits[sel].mean() - expected) < 0.02, (lo, hi)

@@ -24,6 +24,7 @@ def run_app(argv: list[str] | None = None) -> int:
     app = make_app(argv)
     from rbm_gui.ui.main_window import MainWindow
     window = MainWindow()
+    app.setWindowIcon(window.windowIcon())
     window.show()
     if os.environ.get("RBM_GUI_EXIT_WHEN_SHOWN"):
         # startup measurement (benchmarks/gui_overhead.py): report when the first events ran, then quit
@@ -33,9 +34,22 @@ def run_app(argv: list[str] | None = None) -> int:
             window.close()
             app.quit()
         QTimer.singleShot(0, _shown)
+    else:
+        from PySide6.QtCore import QTimer
+        QTimer.singleShot(0, lambda: launch_offers(window))
     code = app.exec()
     window.shutdown()       # the worker thread is joined before the interpreter exits
     return int(code)
+
+
+def launch_offers(window) -> None:
+    """After the window is shown: offer an autosaved model left by a crash, else (once) full MNIST."""
+    from rbm_gui.ui.autosave import offer_restore
+    from rbm_gui.ui.data_menu import offer_first_run_download
+    if window.autosave.store.pending_restore() is not None:
+        offer_restore(window)
+    else:
+        offer_first_run_download(window)
 
 
 if __name__ == "__main__":

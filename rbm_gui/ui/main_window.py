@@ -81,6 +81,12 @@ class MainWindow(QMainWindow):
         self._build_status()
         self._restore_ui()
         self._update_actions()
+        from rbm_gui.ui.autosave import install_autosave
+        from rbm_gui.ui.data_menu import install_data_menu
+        from rbm_gui.ui.help_menu import install_help_menu
+        install_data_menu(self)        # Data menu: download full MNIST, data sets
+        install_help_menu(self)        # Help menu, window icon
+        install_autosave(self)         # checkpoint after every epoch; ended by shutdown()
         if load_data:
             self.load_data()
 

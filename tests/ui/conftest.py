@@ -14,6 +14,14 @@ SMALL_DATA = DataOptions(max_train=300, n_val=100)
 _DEFAULT = object()
 
 
+@pytest.fixture(autouse=True)
+def private_dirs(tmp_path, monkeypatch):
+    """Autosave checkpoints and downloads go to the test's own folders, never the user's."""
+    monkeypatch.setenv("RBM_GUI_DATA_DIR", str(tmp_path / "data-dir"))
+    monkeypatch.setenv("RBM_GUI_CACHE_DIR", str(tmp_path / "cache-dir"))
+    monkeypatch.setenv("RBM_GUI_NO_FIRST_RUN", "1")
+
+
 @pytest.fixture
 def settings(tmp_path):
     from PySide6.QtCore import QSettings

@@ -1,0 +1,232 @@
+"""Autosave for the window: a checkpoint after every epoch, and the restore offer at launch.
+
+``install_autosave(window)`` follows the window's ``epochRecorded`` signal. After each epoch end
+the model is taken from the worker's next read-only snapshot (``frameShown``; the worker is never
+paused for it), its history is copied on the GUI thread (well under a millisecond: a list of
+references), and a background thread builds the model file and writes it through
+:class:`rbm_gui.io.checkpoint.CheckpointStore` (atomic ``.npz`` in the per-user data directory,
+``$RBM_GUI_DATA_DIR/autosave`` when set). Writing takes 10-130 ms at 400 units depending on the
+length of the weight history, so it never runs on the GUI thread. When epochs end faster than
+checkpoints are written, the newest state is written once the previous write is done.
+
+The session marker is written with the first checkpoint (a window that never trains writes
+nothing). ``window.shutdown()`` (closing the window, the end of ``run_app``) ends the session:
+its files are removed, nothing is offered next time. A crash or a kill leaves them, and the next
+launch calls :func:`offer_restore`, which asks through ``window.ask_restore(text) -> bool``
+(tests replace it on the instance) and shows the restored model like an opened one.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtWidgets import QMessageBox
+
+from rbm_gui.io.checkpoint import CheckpointError, CheckpointStore
+
+__all__ = ["Autosave", "add_shutdown_hook", "install_autosave", "offer_restore"]
+
+
+def add_shutdown_hook(window, fn) -> None:
+    """Call ``fn()`` when ``window.shutdown()`` runs (after the training worker is joined)."""
+    hooks = getattr(window, "shutdown_hooks", None)
+    if isinstance(hooks, list):
+        hooks.append(fn)
+        return
+    original = window.shutdown          # a window without hooks: wrap its shutdown()
+
+    def shutdown():
+        original()
+        fn()
+    window.shutdown = shutdown
+
+
+class Autosave(QObject):
+    """Writes ``window.session`` as this process's checkpoint after every epoch (off the GUI thread)."""
+
+    saved = Signal(str)       # path of the checkpoint just written (GUI thread)
+    failed = Signal(str)      # one-line reason (GUI thread)
+    _written = Signal(object, str)   # from the writer thread: (path or None, error text)
+
+    def __init__(self, window, store: CheckpointStore | None = None):
+        super().__init__(window)
+        self.window = window
+        self.store = store if store is not None else CheckpointStore()
+        self.enabled = True
+        self.saves = 0
+        self.last_error = ""
+        self.last_copy_seconds = 0.0      # time the GUI thread spent copying the model (last save)
+        self._thread: threading.Thread | None = None
+        self._want = False                # an epoch ended since the last write started
+        self._closed = False
+        self._written.connect(self._on_written)
+        window.epochRecorded.connect(self._on_epoch)
+        window.frameShown.connect(self._on_frame)
+        window.modelChanged.connect(self._on_model_changed)
+
+    # ------------------------------------------------------------------ GUI thread
+    @property
+    def busy(self) -> bool:
+        return self._thread is not None
+
+    @Slot(int)
+    def _on_epoch(self, _epoch: int) -> None:
+        self._want = True
+        self._maybe_save(None)
+
+    @Slot(object)
+    def _on_frame(self, rbm) -> None:
+        if self._want:
+            self._maybe_save(rbm)
+
+    @Slot(object)
+    def _on_model_changed(self, _rbm) -> None:
+        """A model was opened, reset or restored: keep a checkpoint only of unsaved training."""
+        if self._closed:
+            return
+        if self.window.session.has_model and self.window.session.dirty:
+            self.request_save()
+        elif self.store.session is not None:
+            self.wait()
+            self._want = False
+            self.store.end_session()      # nothing unsaved any more; the next save starts a new session
+
+    def request_save(self) -> None:
+        """Write a checkpoint of the current session as soon as a consistent copy can be taken."""
+        self._want = True
+        self._maybe_save(None)
+
+    def _maybe_save(self, rbm) -> None:
+        """Start a write from ``rbm`` (a frame's read-only snapshot) or, when no worker runs, the model.
+
+        While the worker trains, its parameters change under our feet: the copy is taken from the
+        next frame it sends (at most 1/15 s after the epoch end; a stop or pause always sends one),
+        so the worker is never paused for an autosave.
+        """
+        if not self.enabled or self._closed or self.busy:
+            return
+        s = self.window.session
+        if s.rbm is None:
+            self._want = False
+            return
+        if rbm is None:
+            if self.window.running:
+                return                                # wait for the next frame
+            rbm = s.rbm.snapshot()
+        self._want = False
+        frozen = self._freeze(rbm)
+        self._thread = threading.Thread(target=self._write, args=(frozen,), name="rbm-gui-autosave",
+                                        daemon=True)
+        self._thread.start()
+
+    def _freeze(self, rbm):
+        """A copy of the session that the writer thread may read while training goes on."""
+        t0 = time.perf_counter()
+        s = self.window.session
+        frozen = copy.copy(s)
+        frozen.rbm = rbm
+        frozen.trainer = frozen.data = None
+        frozen.weight_history = list(s.weight_history)   # arrays are never changed once appended
+        frozen.history = {k: list(v) for k, v in s.history.items()}
+        self.last_copy_seconds = time.perf_counter() - t0
+        return frozen
+
+    @Slot(object, str)
+    def _on_written(self, path, error: str) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if error:
+            if error != self.last_error:      # say it once, not after every epoch
+                self.window.show_message(error, error=True)
+            self.last_error = error
+            self.failed.emit(error)
+        else:
+            if self.last_error:
+                self.window.statusBar().showMessage("Autosave works again.", 5000)
+            self.last_error = ""
+            self.saves += 1
+            self.saved.emit(str(path))
+        if self._want:
+            self._maybe_save(None)
+
+    def wait(self) -> None:
+        """Block until the write in progress (if any) is done (its result is still delivered)."""
+        thread = self._thread
+        if thread is not None:
+            thread.join()
+
+    def close(self) -> None:
+        """Clean exit: finish the write in progress, then remove this session's files (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self.wait()
+        self._thread = None
+        try:
+            self.store.end_session()
+        except OSError:
+            pass
+
+    # ------------------------------------------------------------------ writer thread
+    def _write(self, frozen) -> None:
+        from rbm_gui.io.model_file import ModelFileError
+        try:
+            path = self.store.save(frozen.to_saved_model())
+        except CheckpointError as exc:
+            self._written.emit(None, str(exc))
+        except (ModelFileError, OSError, ValueError) as exc:
+            self._written.emit(None, f"autosave failed: {exc}")
+        else:
+            self._written.emit(path, "")
+
+
+def _ask_restore(window, text: str) -> bool:
+    box = QMessageBox(QMessageBox.Question, "Restore the autosaved model?", text,
+                      QMessageBox.Yes | QMessageBox.No, window)
+    box.button(QMessageBox.Yes).setText("Restore")
+    box.button(QMessageBox.No).setText("Discard")
+    return box.exec() == QMessageBox.Yes
+
+
+def install_autosave(window, store: CheckpointStore | None = None) -> Autosave:
+    """Attach autosave to ``window``: ``window.autosave``, ``window.ask_restore``; ended by ``shutdown()``."""
+    autosave = Autosave(window, store)
+    window.autosave = autosave
+    window.ask_restore = lambda text: _ask_restore(window, text)
+    add_shutdown_hook(window, autosave.close)
+    return autosave
+
+
+def offer_restore(window) -> bool:
+    """At launch: if a crashed session left a checkpoint, offer it; True when a model was restored.
+
+    Restored or declined, the old checkpoint is removed so it is not offered again; a restored
+    model is at once written as this session's checkpoint (it is unsaved work).
+    """
+    autosave: Autosave = window.autosave
+    store = autosave.store
+    info = store.pending_restore()
+    if info is None:
+        return False
+    from rbm_gui.io.model_file import ModelFileError
+    restored = False
+    if window.ask_restore(info.describe()):
+        try:
+            saved = store.load(info)
+        except (ModelFileError, OSError, LookupError) as exc:
+            window.show_message(f"Could not restore the autosaved model: {exc}", error=True)
+        else:
+            if window._show_saved(saved, None, "restored from the autosave"):
+                window.session.dirty = True          # not saved anywhere but in the autosave
+                window._update_title()
+                window.show_message(f"Restored the autosaved model ({info.epochs_done} epochs). "
+                                    "File > Save keeps it.")
+                autosave.request_save()
+                autosave.wait()
+                restored = True
+    store.discard(info)
+    return restored

@@ -44,7 +44,7 @@ class MainWindow(QMainWindow):
     epochRecorded = Signal(int)
     trainingStateChanged = Signal(str)   # "running", "paused", "stopped", "diverged"
     dreamStartRequested = Signal(object)  # (n, n_visible) float32 start states for the dream panel
-    digitSelected = Signal(object)        # a digit picked in a gallery
+    digitSelected = Signal(object)        # a digit picked in a gallery (viz.gallery.SelectedDigit)
 
     def __init__(self, settings: QSettings | None = None, config: TrainingConfig | None = None,
                  data_options: DataOptions | None = None, load_data: bool = True,
@@ -655,6 +655,18 @@ class MainWindow(QMainWindow):
         self.dreamStartRequested.emit(starts)
         if "dream" in self.views:
             self.show_tab("dream")
+
+    def select_digit(self, vector, label: int | None = None, source: str = "", key=None) -> None:
+        """Make this digit the selected one: the explorer shows it, the weights view probes with it.
+
+        ``vector``: (n_visible,) in [0, 1], or a ``SelectedDigit``; emits ``digitSelected(SelectedDigit)``.
+        """
+        from rbm_gui.viz.gallery import SelectedDigit
+        digit = vector if isinstance(vector, SelectedDigit) else SelectedDigit(
+            np.array(vector, dtype=np.float32).reshape(-1), label, source, key)
+        self.selected_digit = digit
+        self.weights_view.set_probe_digit(digit.vector, digit.source)
+        self.digitSelected.emit(digit)
 
     # ================================================================== closing
     def shutdown(self) -> None:

@@ -23,7 +23,7 @@ class ViewSpec:
 _VIEWS: dict[str, ViewSpec] = {}
 
 #: Modules imported when a window is built, so that they can register their views.
-PLUGIN_MODULES: list[str] = ["rbm_gui.ui.dream_view"]
+PLUGIN_MODULES: list[str] = ["rbm_gui.ui.dream_view", "rbm_gui.ui.reconstruct_view"]
 
 
 def register_view(name: str, title: str, factory: str | None, order: int = 100) -> None:

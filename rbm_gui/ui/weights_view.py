@@ -106,6 +106,8 @@ class WeightsView(QWidget):
         self.selected: int | None = None
         self.updates = 0
         self._probe_key = None
+        self._custom_probe: np.ndarray | None = None     # the explorer's selected digit, if any
+        self._custom_serial = 0
         self._buf = None
         self._lut = tiles.lookup_table()
 
@@ -132,7 +134,7 @@ class WeightsView(QWidget):
         self.probe_spin = QSpinBox()
         self.probe_spin.setRange(0, 0)
         self.probe_spin.setToolTip(DATA_HELP["probe"])
-        self.probe_spin.valueChanged.connect(lambda _: self.refresh())
+        self.probe_spin.valueChanged.connect(lambda _: self.set_probe_digit(None))
         form.addRow("Test digit #", self.probe_spin)
         self.threshold_spin = QDoubleSpinBox()
         self.threshold_spin.setRange(0.0, 1.0)
@@ -185,7 +187,16 @@ class WeightsView(QWidget):
     def threshold(self) -> float:
         return float(self.threshold_spin.value())
 
+    def set_probe_digit(self, vector, source: str = "") -> None:
+        """Probe with this digit (the explorer's selection); None = the test digit of the spin box."""
+        self._custom_probe = None if vector is None else np.asarray(vector, dtype=np.float32).reshape(-1)
+        self._custom_serial += 1
+        self.refresh()
+
     def probe_vector(self) -> np.ndarray | None:
+        c = self._custom_probe
+        if c is not None and (self.rbm is None or len(c) == self.rbm.n_visible):
+            return c
         if self.probes is None or not len(self.probes):
             return None
         if self.rbm is not None and self.probes.shape[1] != self.rbm.n_visible:
@@ -222,7 +233,7 @@ class WeightsView(QWidget):
         if probe is not None:
             self.probs = rbm.hidden_probs(probe)[0]
             flags = self.probs >= self.threshold
-            key = (id(self.probes), self.probe_spin.value())
+            key = (id(self.probes), self.probe_spin.value(), self._custom_serial)
             if key != self._probe_key:      # the probe image changes rarely: not on every frame
                 self._probe_key = key
                 self.probe_image.setImage(probe.reshape(rbm.image_shape).astype(np.float32),

@@ -85,6 +85,8 @@ class MainWindow(QMainWindow):
         from rbm_gui.ui.data_menu import install_data_menu
         from rbm_gui.ui.help_menu import install_help_menu
         install_data_menu(self)        # Data menu: download full MNIST, data sets
+        from rbm_gui.ui.export_actions import attach as attach_exports
+        attach_exports(self)           # Export menu (window.exports): dream animations, figures
         install_help_menu(self)        # Help menu, window icon
         install_autosave(self)         # checkpoint after every epoch; ended by shutdown()
         if load_data:

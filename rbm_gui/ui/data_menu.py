@@ -133,7 +133,9 @@ class DownloadDialog(QDialog):
         self._thread: QThread | None = None
         self._worker: DownloadWorker | None = None
         self._done_bytes: dict[str, int] = {}
-        self._totals: dict[str, int | None] = {n: KNOWN_SIZES.get(n) for n in self.files}
+        # published sizes apply only to the published files (same md5); others learn theirs on the way
+        self._totals: dict[str, int | None] = {n: KNOWN_SIZES.get(n) if MNIST_FILES.get(n) == md5 else None
+                                               for n, md5 in self.files.items()}
         self._samples: list[tuple[float, int]] = []
 
         self.pages = QStackedWidget()
@@ -164,6 +166,8 @@ class DownloadDialog(QDialog):
         row.addWidget(self.speed_label)
         self.result_label = QLabel("")
         self.result_label.setWordWrap(True)
+        self.result_label.setMinimumHeight(90)
+        self.result_label.setAlignment(Qt.AlignLeft | Qt.AlignTop)
         self.result_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
@@ -219,6 +223,7 @@ class DownloadDialog(QDialog):
         if self.running:
             return
         self.pages.setCurrentIndex(1)
+        self.bar.show()
         self.status = self.message = ""
         self.result_label.setText("")
         self.cancel_button.setText("Cancel")
@@ -276,6 +281,11 @@ class DownloadDialog(QDialog):
             self.bar.setRange(0, 1000)
             self.bar.setValue(int(1000 * min(all_done, total_all) / total_all))
             self.bytes_label.setText(f"{human_bytes(all_done)} of {human_bytes(total_all)}")
+        elif total:                      # sizes of the other files unknown: show this file's progress
+            self.bar.setRange(0, 1000)
+            self.bar.setValue(int(1000 * min(done, total) / total))
+            self.bytes_label.setText(f"{human_bytes(done)} of {human_bytes(total)} "
+                                     f"({human_bytes(all_done)} in all)")
         else:
             self.bar.setRange(0, 0)      # busy indicator
             self.bytes_label.setText(human_bytes(all_done))
@@ -304,6 +314,10 @@ class DownloadDialog(QDialog):
             self.reject()
         else:
             plain = plain_reason(message)
+            self.file_label.setText("The download failed.")
+            self.bar.hide()
+            self.bytes_label.setText("")
+            self.speed_label.setText("")
             self.result_label.setText(f"<b>{plain}</b><br>The data set in use did not change."
                                       f"<br><small>Details: {_escape(message)}</small>")
             self.cancel_button.setEnabled(True)

@@ -216,7 +216,7 @@ class HelpMenu(QObject):
         return dlg
 
     def show_primer(self) -> QDialog:
-        return self._show("primer", lambda: _TextDialog(self.window, "RBM primer", primer_html()))
+        return self._show("primer", lambda: _TextDialog(self.window, "RBM primer", primer_html(), (680, 700)))
 
     def show_shortcuts(self) -> QDialog:
         return self._show("shortcuts", lambda: ShortcutsDialog(self.window))

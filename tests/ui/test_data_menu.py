@@ -1,0 +1,216 @@
+"""The Data menu in the real window; downloads come from a local HTTP server (never the internet).
+
+The server holds small synthetic but valid MNIST-named IDX gz files; the URL's first path segment
+picks a behaviour: /good/ serves them, /bad/ flips bytes (md5 mismatch), /slow/ trickles them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rbm_gui.data import write_idx
+
+SHOTS = Path(os.environ.get("RBM_GUI_SHOTS", "")) if os.environ.get("RBM_GUI_SHOTS") else None
+
+
+@pytest.fixture(scope="module")
+def payloads(tmp_path_factory) -> dict[str, bytes]:
+    folder = tmp_path_factory.mktemp("payloads")
+    rng = np.random.default_rng(0)
+    arrays = {
+        "train-images-idx3-ubyte.gz": rng.integers(0, 256, (400, 28, 28), dtype=np.uint8),
+        "train-labels-idx1-ubyte.gz": rng.integers(0, 10, 400, dtype=np.uint8),
+        "t10k-images-idx3-ubyte.gz": rng.integers(0, 256, (50, 28, 28), dtype=np.uint8),
+        "t10k-labels-idx1-ubyte.gz": rng.integers(0, 10, 50, dtype=np.uint8),
+    }
+    out = {}
+    for name, array in arrays.items():
+        write_idx(folder / name, array)
+        out[name] = (folder / name).read_bytes()
+    return out
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        mode, _, name = self.path.strip("/").partition("/")
+        body = self.server.files.get(name)
+        if body is None:
+            self.send_error(404, "Not Found")
+            return
+        if mode == "bad":
+            body = body[:-100] + bytes(b ^ 1 for b in body[-100:])
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if mode == "slow":
+            for i in range(0, len(body), 8192):
+                if self.server.stop.wait(0.01):
+                    return
+                self.wfile.write(body[i:i + 8192])
+            return
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def mirror(payloads, monkeypatch):
+    for var in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.files, server.stop = payloads, threading.Event()
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    yield lambda mode: f"http://127.0.0.1:{server.server_address[1]}/{mode}/"
+    server.stop.set()
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+@pytest.fixture
+def refused_url():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/mnist/"
+
+
+def md5s(payloads):
+    return {n: hashlib.md5(b).hexdigest() for n, b in payloads.items()}
+
+
+def cache() -> Path:
+    return Path(os.environ["RBM_GUI_CACHE_DIR"])
+
+
+def listing(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def shot(widget, name: str) -> None:
+    if SHOTS is not None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        widget.grab().save(str(SHOTS / f"{name}.png"))
+
+
+def download(qtbot, w, url, payloads, **kw):
+    w.data_menu.mirrors, w.data_menu.files, w.data_menu.timeout = [url], md5s(payloads), 5
+    dlg = w.data_menu.download()
+    with qtbot.waitSignal(dlg.done, timeout=20_000) as blocker:
+        dlg.start()
+    return dlg, blocker.args
+
+
+def test_the_dialog_shows_the_size_offline(qtbot, make_window):
+    from rbm_gui.ui.data_menu import DownloadDialog
+    w = make_window()
+    dlg = DownloadDialog(w)                     # the real four files: size from the published sizes
+    dlg.show()
+    text = dlg.size_label.text()
+    assert dlg.total_bytes() == 11_594_722 and "11.6 MB" in text and str(cache()) in text
+    assert "LeCun" in text and "CC BY-SA 3.0" in text
+    assert [a.text() for a in w.data_menu.menu.actions()][:2] == ["Download full MNIST...", "Data sets..."]
+    shot(dlg, "download-ask")
+    dlg.close()
+
+
+def test_download_through_the_dialog_switches_the_data_set(qtbot, make_window, mirror, payloads):
+    w = make_window()
+    assert w.session.data_options.source == "mnist-sample"
+    dlg, (status, _) = download(qtbot, w, mirror("good"), payloads)
+    assert status == "ok", dlg.message
+    assert listing(cache()) == sorted(payloads)
+    assert w.session.data_options.source == "mnist"
+    assert len(w.session.data.train) + len(w.session.data.val) == 400     # the served (synthetic) set
+    assert w.panel.data_options().source == "mnist" and "downloaded" in w.panel.data_widgets["source"].currentText()
+    assert "Full MNIST downloaded" in w.banner.text() and not dlg.isVisible()
+    total = f"{sum(map(len, payloads.values())) / 1e3:.1f} kB"
+    assert dlg.bytes_label.text() == f"{total} of {total}" and dlg.bar.value() == dlg.bar.maximum()
+
+
+@pytest.mark.parametrize("kind", ["bad", "refused"])
+def test_a_failed_download_says_so_and_keeps_the_bundled_sample(qtbot, make_window, mirror, payloads,
+                                                                refused_url, kind):
+    w = make_window()
+    url = refused_url if kind == "refused" else mirror("bad")
+    dlg, (status, message) = download(qtbot, w, url, payloads)
+    assert status == "failed"
+    plain = {"bad": "checksum mismatch", "refused": "No connection"}[kind]
+    assert plain in dlg.result_label.text() and plain in w.last_error
+    assert "did not change" in w.last_error
+    assert w.session.data_options.source == "mnist-sample" and w.session.data is not None
+    assert listing(cache()) == []
+    assert dlg.isVisible() and dlg.cancel_button.text() == "Close"
+    shot(dlg, f"download-failed-{kind}")
+    dlg.cancel_button.click()
+    assert not dlg.isVisible()
+
+
+def test_cancel_leaves_no_file(qtbot, make_window, mirror, payloads):
+    w = make_window()
+    w.data_menu.mirrors, w.data_menu.files = [mirror("slow")], md5s(payloads)
+    dlg = w.data_menu.download(start=True)
+    qtbot.waitUntil(lambda: sum(dlg._done_bytes.values()) > 30_000 and bool(dlg.speed_label.text()), timeout=10_000)
+    assert dlg.running and " of " in dlg.bytes_label.text() and "/s" in dlg.speed_label.text()
+    shot(dlg, "download-progress")
+    with qtbot.waitSignal(dlg.done, timeout=10_000) as blocker:
+        dlg.cancel_button.click()
+    assert blocker.args[0] == "cancelled" and not dlg.running
+    assert listing(cache()) == []
+    assert w.session.data_options.source == "mnist-sample"
+
+
+def test_closing_the_window_during_a_download_joins_its_thread(qtbot, make_window, mirror, payloads):
+    w = make_window()
+    w.data_menu.mirrors, w.data_menu.files = [mirror("slow")], md5s(payloads)
+    dlg = w.data_menu.download(start=True)
+    qtbot.waitUntil(lambda: sum(dlg._done_bytes.values()) > 0, timeout=10_000)
+    w.shutdown()
+    assert not dlg.running and listing(cache()) == []
+
+
+def test_data_sets_dialog_lists_and_clear_cache_removes_the_download(qtbot, make_window, mirror, payloads):
+    w = make_window()
+    sets = w.data_menu.show_data_sets()
+    assert sets.table.rowCount() == 2 and not sets.clear_button.isEnabled()     # bundled train + test
+    download(qtbot, w, mirror("good"), payloads)
+    sets.refresh()
+    rows = [[sets.table.item(r, c).text() for c in range(5)] for r in range(sets.table.rowCount())]
+    assert len(rows) == 4
+    assert rows[0][0].startswith("MNIST sample (bundled") and "bundled" in rows[0][4]
+    assert rows[2][0] == "MNIST full train set (downloaded)  (in use)" and rows[2][2] == "400"
+    assert rows[2][4] == str(cache() / "train-images-idx3-ubyte.gz")
+    assert rows[2][3].endswith("kB") and sets.clear_button.isEnabled()
+    sets.resize(900, 260)
+    shot(sets, "data-sets")
+    asked = []
+    w.confirm = lambda title, text: asked.append(title) or True
+    assert sets.clear_cache()
+    assert asked and listing(cache()) == []
+    assert sets.table.rowCount() == 2
+    assert w.session.data_options.source == "mnist-sample" and w.session.data is not None
+    assert w.panel.data_widgets["source"].findData("mnist") < 0
+
+
+def test_first_launch_offer_is_shown_once(qtbot, make_window, monkeypatch):
+    from rbm_gui.ui.data_menu import FIRST_RUN_KEY, offer_first_run_download
+    w = make_window()
+    assert not offer_first_run_download(w)               # RBM_GUI_NO_FIRST_RUN (conftest) skips it
+    monkeypatch.delenv("RBM_GUI_NO_FIRST_RUN")
+    asked = []
+    w.confirm = lambda title, text: asked.append(text) or False
+    assert not offer_first_run_download(w)
+    assert len(asked) == 1 and "11.6 MB" in asked[0]
+    assert str(w.settings.value(FIRST_RUN_KEY)) == "true"
+    assert not offer_first_run_download(w) and len(asked) == 1

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from rbm_gui.commands.progress import ProgressBar
 from rbm_gui.commands.train import add_data_arguments
 from rbm_gui.data import load_dataset
 from rbm_gui.engine import likelihood, metrics
@@ -34,7 +35,7 @@ def add_parser(sub, name):
 
 
 def evaluate(model_path, data="mnist-sample", split="test", threshold=128, loglik="auto",
-             ais_runs=100, ais_betas=14_500, seed=0) -> dict:
+             ais_runs=100, ais_betas=14_500, seed=0, progress=None) -> dict:
     saved = load_model(model_path)
     rbm = from_saved(saved)
     ds = load_dataset(data, split)
@@ -63,7 +64,9 @@ def evaluate(model_path, data="mnist-sample", split="test", threshold=128, logli
         out["loglik"] = likelihood.average_log_likelihood(rbm, v, log_z)
     elif method == "ais":
         base = load_dataset(data, "train").binarize(threshold).mean(axis=0)
-        res = likelihood.ais_log_partition(rbm, base, np.random.default_rng(seed), ais_runs, ais_betas)
+        if ais_runs < 2 or ais_betas < 10:
+            raise ValueError("AIS needs at least 2 runs and 10 temperatures")
+        res = likelihood.ais_log_partition(rbm, base, np.random.default_rng(seed), ais_runs, ais_betas, progress)
         F = rbm.free_energy(v).mean()
         out.update(log_z=res.log_z, loglik=float(-F - res.log_z),
                    loglik_low=float(-F - res.log_z_high), loglik_high=float(-F - res.log_z_low),
@@ -72,8 +75,11 @@ def evaluate(model_path, data="mnist-sample", split="test", threshold=128, logli
 
 
 def run(args) -> int:
+    bar = ProgressBar(1, "AIS")
     out = evaluate(args.model, args.data, args.split, args.threshold, args.loglik,
-                   args.ais_runs, args.ais_betas, args.seed)
+                   args.ais_runs, args.ais_betas, args.seed,
+                   progress=lambda k, n: bar.update(k / n, f"{k}/{n} temperatures"))
+    bar.clear()
     if args.json:
         print(json.dumps({k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in out.items()}))
         return 0

@@ -108,12 +108,14 @@ class AISResult:
 
 
 def ais_log_partition(rbm: RBM, base_means: np.ndarray, rng: np.random.Generator,
-                      n_runs: int = 100, n_betas: int = 14_500) -> AISResult:
+                      n_runs: int = 100, n_betas: int = 14_500, progress=None) -> AISResult:
     """Annealed importance sampling estimate of log Z (float64 chains).
 
     The base model has W = 0, c = 0 and visible biases ``log(p / (1 - p))`` from ``base_means`` (the
     training data's pixel means, clipped), so its log Z is ``n_hidden log 2 + sum softplus(b_A)``.
     The intermediate distributions are p_k(v) ∝ exp((1-β_k) b_A.v + β_k b.v) prod_j (1 + exp(β_k (c_j + v.W_j))).
+    ``progress(done, total)`` is called every 100 temperatures (cost: about 40 s for 400 hidden
+    units and the default 14,500 temperatures on 2 cores).
     """
     W = rbm.W.astype(np.float64)
     b = rbm.b.astype(np.float64)
@@ -132,6 +134,8 @@ def ais_log_partition(rbm: RBM, base_means: np.ndarray, rng: np.random.Generator
     v = (rng.random((n_runs, b.size)) < p).astype(np.float64)
     log_w = np.zeros(n_runs)
     for k in range(1, len(betas)):
+        if progress is not None and k % 100 == 0:
+            progress(k, len(betas) - 1)
         x = v @ W + c
         terms = (v @ bA, v @ b)
         log_w += log_p_star(v, terms, x, betas[k]) - log_p_star(v, terms, x, betas[k - 1])

@@ -278,15 +278,22 @@ class Trainer:
             rng.random(out=U_h, dtype=DTYPE)
             np.less(U_h, H1, out=self._chains[:m])
         mean_h0 = H0.mean(axis=0) if (cfg.centering or cfg.sparsity_cost > 0) else None
+        # Centring the visibles: sum_n (v_n - mu) h_n = V.T H - mu (sum_n h_n). Subtracting mu
+        # from V costs 2B x n_visible, the rank-1 correction n_visible x n_hidden: take the cheaper.
+        centre_v_after = cfg.centering and rbm.n_hidden < 2 * m
         if cfg.centering:
-            V -= self.mu
+            if not centre_v_after:
+                V -= self.mu
             H -= self.lam
         H1 *= -1.0
         inv_m = 1.0 / m
         np.matmul(V.T, H, out=buf.G)                   # v0.T ph0 - v1.T ph1 (centred)
-        db = (buf.sign[:2 * m] @ V) * inv_m
-        dc = H.sum(axis=0) * inv_m
+        db = (buf.sign[:2 * m] @ V) * inv_m            # mu cancels between the two halves
+        col = H.sum(axis=0)
+        dc = col * inv_m
         G = buf.G
+        if centre_v_after:
+            G -= np.multiply.outer(self.mu, col)
         G *= inv_m
         if cfg.sparsity_cost > 0:
             self._q *= 0.9

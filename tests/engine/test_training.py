@@ -43,13 +43,14 @@ def reference_cd1(rbm, v0, rng, lr, mu=None, lam=None):
     return W + lr * dW, b + lr * (db - dW @ lam), c + lr * (dc - mu @ dW)
 
 
-@pytest.mark.parametrize("centering", [False, True])
-def test_one_step_equals_the_cd1_formula(centering):
+@pytest.mark.parametrize("centering, batch", [(False, 64), (True, 64), (True, 2)])
+def test_one_step_equals_the_cd1_formula(centering, batch):
+    # 2 x batch > n_hidden (64) and < n_hidden (2) take the two centring code paths
     data = toy_data()
-    cfg = plain(batch_size=len(data), centering=centering)
+    cfg = plain(batch_size=batch, centering=centering)
     trainer = Trainer.create(data, cfg)
     before = trainer.rbm.copy()
-    idx = trainer._order.copy()
+    idx = trainer._order[:batch].copy()
     rng_copy = np.random.default_rng()
     rng_copy.bit_generator.state = trainer.rng.bit_generator.state
     mu = data.mean(0).astype(np.float32) if centering else None

@@ -24,6 +24,7 @@ import numpy as np
 
 from rbm_gui.config import TrainingConfig
 from rbm_gui.data import load_dataset, write_idx
+from rbm_gui.engine.blas import max_blas_threads, set_blas_threads
 from rbm_gui.engine.training import Trainer
 
 
@@ -42,6 +43,7 @@ def time_engine(X, nh, seed, **kw) -> float:
 
 def time_sklearn(X32, nh, seed) -> float:
     from sklearn.neural_network import BernoulliRBM
+    set_blas_threads(max_blas_threads())       # scikit-learn runs with numpy's default: all cores
     rbm = BernoulliRBM(n_components=nh, batch_size=100, n_iter=1, learning_rate=0.05, random_state=seed)
     t = time.perf_counter()
     rbm.fit(X32)

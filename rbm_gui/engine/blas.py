@@ -32,8 +32,9 @@ def blas_controller():
     return ctl if ctl.select(user_api="blas").lib_controllers else None
 
 
+@functools.lru_cache(maxsize=1)
 def max_blas_threads() -> int:
-    """The BLAS's own thread count when this process first asked (before any limit was set)."""
+    """The BLAS's own thread count when this process first asked (before any limit was set here)."""
     ctl = blas_controller()
     if ctl is None:
         return 1
@@ -52,6 +53,7 @@ def threads_for(batch: int, n_visible: int, n_hidden: int) -> int:
 
 
 def set_blas_threads(n: int) -> None:
+    max_blas_threads()          # remember the original count before the first change
     ctl = blas_controller()
     if ctl is not None:
         ctl.limit(limits=int(n), user_api="blas")

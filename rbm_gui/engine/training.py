@@ -64,6 +64,7 @@ class _Buffers:
     n_visible: int
     n_hidden: int
     batch_u8: np.ndarray = field(init=False)
+    v_bool: np.ndarray = field(init=False)  # sampled visibles before centring
     V: np.ndarray = field(init=False)       # (2B, nv): data on top, negative visibles below
     H: np.ndarray = field(init=False)       # (2B, nh): ph0 on top, -ph1 below
     U_v: np.ndarray = field(init=False)     # uniforms for visible sampling
@@ -76,6 +77,7 @@ class _Buffers:
     def __post_init__(self):
         B, nv, nh = self.B, self.n_visible, self.n_hidden
         self.batch_u8 = np.empty((B, nv), dtype=np.uint8)
+        self.v_bool = np.empty((B, nv), dtype=bool)
         self.V = np.empty((2 * B, nv), dtype=DTYPE)
         self.H = np.empty((2 * B, nh), dtype=DTYPE)
         self.U_v = np.empty((B, nv), dtype=DTYPE)
@@ -142,6 +144,8 @@ class Trainer:
         self.mu = (data.mean(axis=0, dtype=np.float64) / scale).astype(DTYPE) if config.centering else None
         self.lam = np.full(nh, 0.5, DTYPE) if config.centering else None
         self._q = np.zeros(nh, DTYPE)      # running mean activity, for the sparsity penalty
+        self._w_norm: float | None = None  # upper bound of |W| (see _check_divergence)
+        self._norm_age = 0
         self._chains = None
         if config.pcd:   # persistent chains (their hidden states) start from random training vectors
             start = data[self.rng.integers(0, data.shape[0], self.batch_size)].astype(DTYPE) / scale
@@ -223,13 +227,29 @@ class Trainer:
             self._rate_t0, self._rate_samples = now, 0
 
     def _check_divergence(self, vW: np.ndarray, step_b: np.ndarray, step_c: np.ndarray, lr: float) -> None:
-        """Raise before applying a non-finite or weight-exploding update (three BLAS dot products)."""
+        """Raise before applying a non-finite or weight-exploding update.
+
+        Exact test: RMS(W + vW) <= MAX_WEIGHT_RMS. To save two passes over W per step it first
+        tries the triangle-inequality bound |W + vW| <= |W| + |vW|, with |W| recomputed exactly
+        every 64 steps; only when the bound exceeds the limit is the exact norm computed.
+        """
         w, d = self.rbm.W.ravel(), vW.ravel()
-        new_sq = float(w @ w) + 2.0 * float(w @ d) + float(d @ d)       # |W + vW|^2
-        finite = np.isfinite(new_sq) and np.isfinite(step_b.sum()) and np.isfinite(step_c.sum())
-        rms = np.sqrt(max(new_sq, 0.0) / w.size) if finite else float("nan")
-        if finite and rms <= MAX_WEIGHT_RMS:
-            return
+        dd = float(d @ d)
+        finite = np.isfinite(dd) and np.isfinite(step_b.sum()) and np.isfinite(step_c.sum())
+        limit = MAX_WEIGHT_RMS * np.sqrt(w.size)
+        if finite:
+            if self._w_norm is None or self._norm_age >= 64:
+                self._w_norm, self._norm_age = np.sqrt(float(w @ w)), 0
+            bound = self._w_norm + np.sqrt(dd)
+            if bound <= limit:
+                self._w_norm, self._norm_age = bound, self._norm_age + 1
+                return
+            new_sq = float(w @ w) + 2.0 * float(w @ d) + dd       # |W + vW|^2, exactly
+            finite = np.isfinite(new_sq)
+            if finite and new_sq <= limit * limit:
+                self._w_norm, self._norm_age = np.sqrt(new_sq), 0
+                return
+        rms = np.sqrt(new_sq / w.size) if finite else float("nan")
         self._vW.fill(0), self._vb.fill(0), self._vc.fill(0)
         self.diverged = True
         what = "the update is not finite" if not finite else f"the weights exploded (RMS {rms:.3g} > {MAX_WEIGHT_RMS:g})"
@@ -246,14 +266,28 @@ class Trainer:
         V0, V1, H0, H1 = V[:m], V[m:], H[:m], H[m:]
         U_v, U_h, hs, pv = buf.U_v[:m], buf.U_h[:m], buf.hs[:m], buf.pv[:m]
 
-        np.take(self.data, idx, axis=0, out=buf.batch_u8[:m])
+        # Centring the visibles: sum_n (v_n - mu) h_n = V.T H - mu (sum_n h_n). For small models
+        # the rank-1 correction (n_visible x n_hidden) is cheapest; for large ones the stacks are
+        # written centred in the same pass that creates them, and the hidden inputs get the
+        # offset c + mu.W back: (v - mu).W + (c + mu.W) = v.W + c.
+        centre_v_after = cfg.centering and rbm.n_hidden < 2 * m
+        centre_v_now = cfg.centering and not centre_v_after
+        hid_bias = c + self.mu @ W if centre_v_now else c
+        batch = buf.batch_u8[:m]
+        np.take(self.data, idx, axis=0, out=batch)
         if self.stochastic:     # u uniform on 0..254: P(u < grey) = grey / 255 exactly
-            np.less(rng.integers(0, 255, size=V0.shape, dtype=np.uint8), buf.batch_u8[:m], out=V0)
+            vb_ = buf.v_bool[:m]
+            np.less(rng.integers(0, 255, size=V0.shape, dtype=np.uint8), batch, out=vb_)
+            batch = vb_
+        # the data's pixel means, for the sparsity penalty's weight term
+        mean_v0 = batch.mean(axis=0) if cfg.sparsity_cost > 0 else None
+        if centre_v_now:
+            np.subtract(batch, self.mu, out=V0)
         else:
-            np.copyto(V0, buf.batch_u8[:m])
+            np.copyto(V0, batch)
         # positive phase: ph0 = P(h|v0)
         np.matmul(V0, W, out=H0)
-        H0 += c
+        H0 += hid_bias
         sigmoid(H0, out=H0)
         if self._chains is None:       # CD: the chain starts at the data
             rng.random(out=U_h, dtype=DTYPE)
@@ -265,9 +299,13 @@ class Trainer:
             pv += b
             sigmoid(pv, out=pv)
             rng.random(out=U_v, dtype=DTYPE)
-            np.less(U_v, pv, out=V1)           # sampled negative visibles
+            if centre_v_now:                   # sampled negative visibles, centred
+                np.less(U_v, pv, out=buf.v_bool[:m])
+                np.subtract(buf.v_bool[:m], self.mu, out=V1)
+            else:
+                np.less(U_v, pv, out=V1)
             np.matmul(V1, W, out=H1)
-            H1 += c
+            H1 += hid_bias
             sigmoid(H1, out=H1)
             if t + 1 < cfg.cd_k:
                 rng.random(out=U_h, dtype=DTYPE)
@@ -278,41 +316,36 @@ class Trainer:
             rng.random(out=U_h, dtype=DTYPE)
             np.less(U_h, H1, out=self._chains[:m])
         mean_h0 = H0.mean(axis=0) if (cfg.centering or cfg.sparsity_cost > 0) else None
-        # Centring the visibles: sum_n (v_n - mu) h_n = V.T H - mu (sum_n h_n). Subtracting mu
-        # from V costs 2B x n_visible, the rank-1 correction n_visible x n_hidden: take the cheaper.
-        centre_v_after = cfg.centering and rbm.n_hidden < 2 * m
         if cfg.centering:
-            if not centre_v_after:
-                V -= self.mu
             H -= self.lam
         H1 *= -1.0
-        inv_m = 1.0 / m
-        np.matmul(V.T, H, out=buf.G)                   # v0.T ph0 - v1.T ph1 (centred)
-        db = (buf.sign[:2 * m] @ V) * inv_m            # mu cancels between the two halves
-        col = H.sum(axis=0)
-        dc = col * inv_m
+        # Scale the hidden stack by lr / m before the product: G then is lr x the mean gradient
+        # without two passes over the (n_visible x n_hidden) result.
+        scale = lr / m
+        H *= scale
         G = buf.G
+        np.matmul(V.T, H, out=G)                       # lr/m (v0.T ph0 - v1.T ph1), centred
+        db = (buf.sign[:2 * m] @ V) * scale            # mu cancels between the two halves
+        dc = H.sum(axis=0)
         if centre_v_after:
-            G -= np.multiply.outer(self.mu, col)
-        G *= inv_m
+            G -= np.multiply.outer(self.mu, dc)
         if cfg.sparsity_cost > 0:
             self._q *= 0.9
             self._q += 0.1 * mean_h0
-            penalty = cfg.sparsity_cost * (self._q - cfg.sparsity_target)
+            penalty = (lr * cfg.sparsity_cost) * (self._q - cfg.sparsity_target)
             dc -= penalty
-            G -= np.outer(buf.batch_u8[:m].mean(axis=0), penalty).astype(DTYPE)
+            G -= np.outer(mean_v0, penalty).astype(DTYPE)
         if self._decay_buf is not None:
-            np.multiply(W, cfg.weight_decay, out=self._decay_buf)
+            np.multiply(W, lr * cfg.weight_decay, out=self._decay_buf)
             G -= self._decay_buf
-        # momentum: v <- mom * v + lr * grad
+        # momentum: v <- mom * v + lr * grad (G, db, dc already carry the learning rate)
         vW, vb, vc = self._vW, self._vb, self._vc
         vW *= mom
-        G *= lr
         vW += G
         vb *= mom
-        vb += lr * db
+        vb += db
         vc *= mom
-        vc += lr * dc
+        vc += dc
         if cfg.centering:   # centred bias steps -> standard parameters (offsets held fixed)
             step_b = vb - vW @ self.lam
             step_c = vc - self.mu @ vW

@@ -106,8 +106,11 @@ class Autosave(QObject):
         next frame it sends (at most 1/15 s after the epoch end; a stop or pause always sends one),
         so the worker is never paused for an autosave.
         """
-        if not self.enabled or self._closed or self.busy:
+        if not self.enabled or self._closed:
+            self._want = False
             return
+        if self.busy:
+            return                                    # written once the current write is done
         s = self.window.session
         if s.rbm is None:
             self._want = False

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
-import time
 
 
 @functools.lru_cache(maxsize=1)

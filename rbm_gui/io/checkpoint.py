@@ -36,7 +36,6 @@ import json
 import os
 import socket
 import sys
-import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path

@@ -8,7 +8,6 @@ functions (``primer_html``, ``shortcuts``, ``about_html``) that tests read direc
 from __future__ import annotations
 
 import platform
-import sys
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence

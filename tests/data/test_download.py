@@ -10,111 +10,22 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import socket
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from rbm_gui.data import DownloadCancelled, DownloadError, load_dataset, write_idx
+from rbm_gui.data import DownloadCancelled, DownloadError, load_dataset
 from rbm_gui.data import download
 from rbm_gui.data.download import CHUNK_SIZE, MIRRORS, MNIST_FILES, download_mnist
 
-BIG = "train-images-idx3-ubyte.gz"
-
-
-@pytest.fixture(scope="module")
-def payloads(tmp_path_factory) -> dict[str, bytes]:
-    """The four MNIST file names with synthetic content (random pixels: gzip can't shrink them)."""
-    folder = tmp_path_factory.mktemp("payloads")
-    rng = np.random.default_rng(0)
-    arrays = {
-        "train-images-idx3-ubyte.gz": rng.integers(0, 256, (400, 28, 28), dtype=np.uint8),
-        "train-labels-idx1-ubyte.gz": rng.integers(0, 10, 400, dtype=np.uint8),
-        "t10k-images-idx3-ubyte.gz": rng.integers(0, 256, (20, 28, 28), dtype=np.uint8),
-        "t10k-labels-idx1-ubyte.gz": rng.integers(0, 10, 20, dtype=np.uint8),
-    }
-    out = {}
-    for name, array in arrays.items():
-        write_idx(folder / name, array)
-        out[name] = (folder / name).read_bytes()
-    assert len(out[BIG]) > 4 * CHUNK_SIZE  # several chunks, so "mid-download" exists
-    return out
+BIG = "train-images-idx3-ubyte.gz"   # payloads, mirror, refused_url: tests/conftest.py
 
 
 def md5s(payloads, names=None) -> dict[str, str]:
     return {n: hashlib.md5(payloads[n]).hexdigest() for n in (names or payloads)}
 
 
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self):
-        server = self.server
-        server.requests.append(self.path)
-        mode, _, name = self.path.strip("/").partition("/")
-        body = server.files.get(name)
-        if body is None or mode == "missing":
-            self.send_error(404, "Not Found")
-            return
-        length = len(body)
-        if mode == "bad":
-            body = body[:-100] + bytes(b ^ 1 for b in body[-100:])
-        elif mode == "short":
-            body = body[: length // 2]
-        self.send_response(200)
-        if mode != "nolength":
-            self.send_header("Content-Length", str(length))
-        self.end_headers()
-        if mode == "hang":
-            self.wfile.write(body[: length // 2])
-            self.wfile.flush()
-            server.release.wait(10)
-            return
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-class Mirror:
-    def __init__(self, files: dict[str, bytes]):
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.files, self.server.requests, self.server.release = files, [], threading.Event()
-        # A short poll interval makes shutdown() return quickly at teardown.
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
-        self.thread.start()
-
-    def url(self, mode: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/{mode}/"
-
-    @property
-    def requests(self) -> list[str]:
-        return self.server.requests
-
-    def close(self):
-        self.server.release.set()
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
-
-
-@pytest.fixture
-def mirror(payloads, monkeypatch):
-    for var in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(var, raising=False)  # talk to 127.0.0.1 directly
-    m = Mirror(payloads)
-    yield m
-    m.close()
-
-
-@pytest.fixture
-def refused_url():
-    """A URL on a port that was just free, so connecting is refused."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}/mnist/"
 
 
 @pytest.fixture

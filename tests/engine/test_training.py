@@ -6,7 +6,6 @@ import pytest
 from rbm_gui.config import ConfigError, TrainingConfig
 from rbm_gui.engine.metrics import reconstruction_errors
 from rbm_gui.engine.numerics import sigmoid
-from rbm_gui.engine.rbm import RBM
 from rbm_gui.engine.training import Trainer, TrainingDiverged
 
 

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from rbm_gui.config import TrainingConfig
 from rbm_gui.io.checkpoint import CheckpointStore

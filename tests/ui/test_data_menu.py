@@ -8,82 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from rbm_gui.data import write_idx
 
 SHOTS = Path(os.environ.get("RBM_GUI_SHOTS", "")) if os.environ.get("RBM_GUI_SHOTS") else None
 
 
-@pytest.fixture(scope="module")
-def payloads(tmp_path_factory) -> dict[str, bytes]:
-    folder = tmp_path_factory.mktemp("payloads")
-    rng = np.random.default_rng(0)
-    arrays = {
-        "train-images-idx3-ubyte.gz": rng.integers(0, 256, (400, 28, 28), dtype=np.uint8),
-        "train-labels-idx1-ubyte.gz": rng.integers(0, 10, 400, dtype=np.uint8),
-        "t10k-images-idx3-ubyte.gz": rng.integers(0, 256, (50, 28, 28), dtype=np.uint8),
-        "t10k-labels-idx1-ubyte.gz": rng.integers(0, 10, 50, dtype=np.uint8),
-    }
-    out = {}
-    for name, array in arrays.items():
-        write_idx(folder / name, array)
-        out[name] = (folder / name).read_bytes()
-    return out
-
-
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self):
-        mode, _, name = self.path.strip("/").partition("/")
-        body = self.server.files.get(name)
-        if body is None:
-            self.send_error(404, "Not Found")
-            return
-        if mode == "bad":
-            body = body[:-100] + bytes(b ^ 1 for b in body[-100:])
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if mode == "slow":
-            for i in range(0, len(body), 8192):
-                if self.server.stop.wait(0.01):
-                    return
-                self.wfile.write(body[i:i + 8192])
-            return
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def mirror(payloads, monkeypatch):
-    for var in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(var, raising=False)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.files, server.stop = payloads, threading.Event()
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    yield lambda mode: f"http://127.0.0.1:{server.server_address[1]}/{mode}/"
-    server.stop.set()
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
-
-
-@pytest.fixture
-def refused_url():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}/mnist/"
+# payloads, mirror, refused_url: tests/conftest.py
 
 
 def md5s(payloads):

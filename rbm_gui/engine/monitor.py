@@ -16,6 +16,9 @@ from rbm_gui.engine.rbm import RBM
 #: n_hidden up to which the exact log-likelihood is computed at each epoch end (about 1 s at 20).
 EXACT_LOGLIK_MAX_HIDDEN = 20
 
+#: Softplus evaluations spent on the pseudo-log-likelihood at each epoch end.
+PLL_BUDGET = 15_000_000
+
 #: Display names and units, for tables, plots and CSV headers.
 METRIC_LABELS = {
     "recon_mse_train": "reconstruction MSE (train)",
@@ -45,11 +48,14 @@ def monitor_subsets(train: np.ndarray, validation: np.ndarray | None, size: int 
 
 
 def epoch_metrics(rbm: RBM, train: np.ndarray, validation: np.ndarray | None = None,
-                  exact_loglik: bool | None = None, pll_rows: int = 200) -> dict[str, float]:
+                  exact_loglik: bool | None = None, pll_rows: int | None = None) -> dict[str, float]:
     """Metrics of ``rbm`` on (subsets of) training and validation data; NaN when not applicable.
 
     ``exact_loglik``: enumerate the hidden states for the exact log-likelihood; default when
     n_hidden <= EXACT_LOGLIK_MAX_HIDDEN.
+    ``pll_rows``: held-out digits for the pseudo-log-likelihood (all n_visible flips each); by
+    default as many as fit ``PLL_BUDGET`` softplus evaluations, between 20 and 200 (200 at 20
+    hidden units, 48 at 400: about 0.15 s instead of 0.6 s per epoch).
     """
     out: dict[str, float] = {k: math.nan for k in METRIC_LABELS}
     if not rbm.is_finite():
@@ -59,6 +65,8 @@ def epoch_metrics(rbm: RBM, train: np.ndarray, validation: np.ndarray | None = N
     out["dead_units"] = float(len(act.dead))
     out["free_energy_train"] = metrics.mean_free_energy(rbm, train)
     held = validation if validation is not None else train
+    if pll_rows is None:
+        pll_rows = int(np.clip(PLL_BUDGET // (rbm.n_visible * rbm.n_hidden), 20, 200))
     out["pll_val"] = metrics.pseudo_log_likelihood(rbm, held[:pll_rows])
     if validation is not None:
         out["recon_mse_val"], out["recon_ce_val"] = metrics.reconstruction_errors(rbm, validation)

@@ -26,7 +26,8 @@ atexit.register(_extracted.close)
 
 
 def _resource(name: str) -> Path:
-    traversable = resources.files("rbm_gui.resources").joinpath("icons", name)
+    # one segment per step: a namespace MultiplexedPath (PyInstaller) takes one joinpath argument
+    traversable = resources.files("rbm_gui.resources") / "icons" / name
     if isinstance(traversable, Path):          # a normal install, an editable one, PyInstaller
         path = traversable
     else:                                      # e.g. a zipped package: extract once for this process

@@ -576,28 +576,26 @@ class MainWindow(QMainWindow):
         return self.save_model(path)
 
     def open_model(self, path: str | None = None) -> bool:
+        from rbm_gui.io.model_file import load_model
         path = path or self.choose_open_path("Open model", MODEL_FILTER)
-        if not path:
-            return False
-        from rbm_gui.io.model_file import ModelFileError, load_model
-        try:
-            saved = load_model(path)
-        except (ModelFileError, OSError, ValueError) as exc:
-            self.show_message(f"Could not open the model: {exc}", error=True)
-            return False
-        return self._show_saved(saved, str(path), "")
+        saved = self._read_model(path, load_model, "Could not open the model")
+        return saved is not None and self._show_saved(saved, str(path), "")
 
     def import_legacy(self, path: str | None = None) -> bool:
+        from rbm_gui.io.legacy import import_legacy
         path = path or self.choose_open_path("Import legacy model", LEGACY_FILTER)
+        saved = self._read_model(path, import_legacy, "Could not import")
+        return saved is not None and self._show_saved(saved, None, f"imported from {Path(path).name}")
+
+    def _read_model(self, path, reader, failure: str):
+        """``reader(path)``, or None (with a message) when there is no path or the file is bad."""
         if not path:
-            return False
-        from rbm_gui.io.legacy import LegacyModelError, import_legacy
+            return None
         try:
-            saved = import_legacy(path)
-        except (LegacyModelError, OSError, ValueError) as exc:
-            self.show_message(f"Could not import: {exc}", error=True)
-            return False
-        return self._show_saved(saved, None, f"imported from {Path(path).name}")
+            return reader(path)
+        except (OSError, ValueError) as exc:        # ModelFileError and LegacyModelError are ValueErrors
+            self.show_message(f"{failure}: {exc}", error=True)
+            return None
 
     def _show_saved(self, saved, path: str | None, note: str) -> bool:
         if not self._offer_save("Opening another model replaces the current one."):

@@ -70,7 +70,6 @@ def test_a_checkpoint_is_written_after_every_epoch(qtbot, make_window):
     assert saved.meta["epochs_done"] == 2
     np.testing.assert_array_equal(saved.W, w.session.rbm.W)
     assert saved.arrays["weight_history"].shape[0] == 3   # initial + 2 epochs
-    assert w.autosave.last_copy_seconds < 0.05
 
 
 def test_clean_shutdown_leaves_nothing_to_restore(qtbot, make_window):

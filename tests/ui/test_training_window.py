@@ -35,7 +35,7 @@ def test_pause_holds_training_and_resume_continues(qtbot, make_window):
     w.toggle_pause()
     assert w.paused and w.act_pause.text() == "Resume"
     worker = w.controller.worker
-    qtbot.waitUntil(worker.idle_event.is_set, timeout=5000)
+    qtbot.waitUntil(worker.idle_event.is_set, timeout=20_000)
     qtbot.wait(50)
     steps = worker.steps
     qtbot.wait(300)
@@ -53,9 +53,9 @@ def test_learning_rate_change_reaches_the_trainer_while_training(qtbot, make_win
     trainer = w.session.trainer
     qtbot.waitUntil(lambda: w.controller.worker.steps > 2, timeout=10_000)
     w.panel.widgets["learning_rate"].setValue(0.0123)
-    qtbot.waitUntil(lambda: trainer.config.learning_rate == 0.0123, timeout=5000)
+    qtbot.waitUntil(lambda: trainer.config.learning_rate == 0.0123, timeout=20_000)
     w.panel.widgets["momentum"].setValue(0.7)
-    qtbot.waitUntil(lambda: trainer.momentum == 0.7, timeout=5000)
+    qtbot.waitUntil(lambda: trainer.momentum == 0.7, timeout=20_000)
     assert w.running
     w.stop()
 
@@ -103,7 +103,7 @@ def test_diverging_learning_rate_pauses_with_a_message_and_finite_parameters(qtb
     w.train()
     qtbot.waitUntil(lambda: "diverged" in w.banner.text(), timeout=15_000)
     assert w.banner.isVisible() and w.paused and w.running
-    qtbot.waitUntil(w.controller.worker.idle_event.is_set, timeout=5000)
+    qtbot.waitUntil(w.controller.worker.idle_event.is_set, timeout=20_000)
     assert w.session.rbm.is_finite()
     assert math.isfinite(float(np.abs(w.weights_view.rbm.W).max()))
     # lower the rate and resume: training goes on

@@ -108,7 +108,7 @@ def test_hover_and_click_map_to_the_tile_under_the_mouse(qtbot, make_window):
     scene_pos = view.image.mapToScene(view.tile_center(k))
     widget_pos = view.glw.mapFromScene(scene_pos)
     QTest.mouseClick(view.glw.viewport(), Qt.LeftButton, Qt.NoModifier, QPoint(widget_pos.x(), widget_pos.y()))
-    qtbot.waitUntil(lambda: view.selected == k, timeout=3000)
+    qtbot.waitUntil(lambda: view.selected == k, timeout=20_000)
     big = view.big_image.image
     np.testing.assert_allclose(big, view.rbm.W[:, k].reshape(28, 28))
     text = view.hover_text(k)

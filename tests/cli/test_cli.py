@@ -127,3 +127,38 @@ def test_no_display_prints_a_hint_instead_of_aborting():
     env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp"}
     res = subprocess.run([sys.executable, "-m", "rbm_gui"], capture_output=True, text=True, env=env)
     assert res.returncode == 2 and "no display" in res.stderr and "Traceback" not in res.stderr
+
+
+def _legacy_fixture():
+    """tests/io/legacy_fixture.py (writes pickles shaped like the blog's RBM_lib models)."""
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).parents[1] / "io" / "legacy_fixture.py"
+    spec = importlib.util.spec_from_file_location("legacy_fixture", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_import_legacy_converts_a_blog_model_and_eval_reads_it(tmp_path, capsys):
+    fx = _legacy_fixture()
+    pkl = fx.write_legacy_pickle(tmp_path / "binv_nh10.pkl", fx.legacy_state(nh=10))
+    out = tmp_path / "blog10.npz"
+    code, stdout, err = run_cli(capsys, "import-legacy", pkl, "--out", out)
+    assert code == 0, err
+    assert "10 hidden units" in stdout
+    saved = load_model(out)
+    np.testing.assert_array_equal(saved.W, fx.legacy_state(nh=10)["W"].astype(np.float32))
+    code, stdout, err = run_cli(capsys, "eval", out, "--json", "--loglik", "exact")
+    assert code == 0, err
+    assert json.loads(stdout)["n_hidden"] == 10
+
+
+def test_import_legacy_refuses_a_malicious_pickle_without_running_it(tmp_path, capsys):
+    fx = _legacy_fixture()
+    marker = tmp_path / "pwned"
+    bad = tmp_path / "evil.pkl"
+    bad.write_bytes(fx.call_pickle("os", "system", f"touch {marker}"))
+    code, _, err = run_cli(capsys, "import-legacy", bad, "--out", tmp_path / "x.npz")
+    assert code == 1 and "refused" in err and err.count("\n") == 1
+    assert not marker.exists() and not (tmp_path / "x.npz").exists()

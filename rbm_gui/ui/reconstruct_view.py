@@ -138,12 +138,44 @@ class ReconstructView(QWidget):
         lay.addWidget(self.left)
         lay.addWidget(right, 1)
 
+        self._restore_options()
+        for w in (self.threshold_spin, self.topk_spin, self.n_spin, self.sheet.n_spin):
+            w.valueChanged.connect(self._save_options)
+        self.sort_check.toggled.connect(self._save_options)
         self.gallery.digitPicked.connect(self._on_picked)
         self.board.changed.connect(self._on_drawn)
         self.board.sendToDream.connect(window.request_dream)
         window.modelChanged.connect(self.on_model)
         window.frameShown.connect(self.on_frame)
         window.digitSelected.connect(self.on_digit)
+
+    # ------------------------------------------------------------------ settings
+    def _option_widgets(self):
+        return {"threshold": self.threshold_spin, "top_k": self.topk_spin, "n_average": self.n_spin,
+                "sheet_n": self.sheet.n_spin}
+
+    def _restore_options(self) -> None:
+        """The explorer's options from the window's QSettings (bad stored values are ignored)."""
+        s = getattr(self.window_, "settings", None)
+        if s is None:
+            return
+        for key, w in self._option_widgets().items():
+            raw = s.value(f"reconstruct/{key}")
+            try:
+                value = type(w.value())(raw)
+            except (TypeError, ValueError):
+                continue
+            if w.minimum() <= value <= w.maximum():
+                w.setValue(value)
+        self.sort_check.setChecked(str(s.value("reconstruct/sort", "false")) == "true")
+
+    def _save_options(self, *_) -> None:
+        s = getattr(self.window_, "settings", None)
+        if s is None:
+            return
+        for key, w in self._option_widgets().items():
+            s.setValue(f"reconstruct/{key}", w.value())
+        s.setValue("reconstruct/sort", "true" if self.sort_check.isChecked() else "false")
 
     # ------------------------------------------------------------------ inputs
     def on_model(self, rbm) -> None:

@@ -98,3 +98,15 @@ def test_n_1000_at_400_hidden_units_updates_on_the_gui_thread_while_training(qtb
         view.update_sheet(now=True)          # the sheet: 10 digits at N = 100
     assert view.explanation.n_average == 1000 and view.explanation.average.shape == (784,)
     assert np.isfinite(view.explanation.average).all() and w.running
+
+def test_explorer_options_persist_across_two_window_instances(qtbot, make_window):
+    w1, v1 = explorer(qtbot, make_window, train=False)
+    v1.threshold_spin.setValue(0.7)
+    v1.topk_spin.setValue(5)
+    v1.n_spin.setValue(250)
+    v1.sheet.n_spin.setValue(40)
+    v1.sort_check.setChecked(True)
+    assert w1.close()
+    w2, v2 = explorer(qtbot, make_window, train=False)
+    assert v2.threshold_spin.value() == 0.7 and v2.topk_spin.value() == 5
+    assert v2.n_spin.value() == 250 and v2.sheet.n_spin.value() == 40 and v2.sort_check.isChecked()

@@ -98,12 +98,5 @@ def from_saved(saved: SavedModel) -> RBM:
     return RBM(saved.W, saved.b, saved.c, tuple(saved.image_shape))
 
 
-def saved_config(saved: SavedModel) -> TrainingConfig:
-    """The training settings stored with a model (defaults for anything missing)."""
-    hp = saved.meta.get("hyperparameters") or {}
-    cfg = TrainingConfig.from_dict(hp) if isinstance(hp, dict) else TrainingConfig()
-    return cfg.replace(n_hidden=saved.n_hidden)
-
-
 def format_metric(value: float, digits: int = 4) -> str:
     return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}g}"

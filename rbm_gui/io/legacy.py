@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from rbm_gui.io.model_file import ModelFileError, SavedModel, default_image_shape
+from rbm_gui.io.model_file import ModelFileError, SavedModel, default_image_shape, read_error
 
 __all__ = ["LEGACY_SOURCE", "LegacyModelError", "import_legacy"]
 
@@ -224,12 +224,8 @@ def import_legacy(path: str | os.PathLike) -> SavedModel:
     path = Path(path)
     try:
         data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise LegacyModelError(path, "file not found") from exc
-    except IsADirectoryError as exc:
-        raise LegacyModelError(path, "is a directory, not a model file") from exc
     except OSError as exc:
-        raise LegacyModelError(path, f"cannot be read ({exc.strerror or exc})") from exc
+        raise read_error(path, exc, LegacyModelError) from exc
 
     try:
         obj = _LegacyUnpickler(io.BytesIO(data), encoding="latin1").load()

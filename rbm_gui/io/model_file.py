@@ -91,6 +91,16 @@ class ModelFileError(ValueError):
         super().__init__(f"{self.path.name or self.path}: {self.problem}")
 
 
+def read_error(path: Path, exc: OSError, error: type = None) -> "ModelFileError":
+    """The one-line error (``error``, default ModelFileError) for a model file that cannot be read."""
+    error = error or ModelFileError
+    if isinstance(exc, FileNotFoundError):
+        return error(path, "file not found")
+    if isinstance(exc, IsADirectoryError):
+        return error(path, "is a directory, not a model file")
+    return error(path, f"cannot be read ({exc.strerror or exc})")
+
+
 def default_image_shape(n_visible: int) -> tuple[int, int]:
     """Return the image shape assumed when a model does not record one.
 
@@ -431,12 +441,8 @@ def load_model(path: str | os.PathLike) -> SavedModel:
     try:
         with open(path, "rb") as fh:
             magic = fh.read(4)
-    except FileNotFoundError as exc:
-        raise ModelFileError(path, "file not found") from exc
-    except IsADirectoryError as exc:
-        raise ModelFileError(path, "is a directory, not a model file") from exc
     except OSError as exc:
-        raise ModelFileError(path, f"cannot be read ({exc.strerror or exc})") from exc
+        raise read_error(path, exc) from exc
     if magic not in _ZIP_MAGICS:
         raise ModelFileError(path, "not an rbm-gui model file (not a .npz/zip archive)")
 

@@ -56,34 +56,48 @@ class StepInfo:
     momentum: float
 
 
+#: Bernoulli draws in the hot loop compare a 16-bit uniform integer with the probability:
+#: ``h = s < 32768 * tanh(x / 2)`` with ``s`` uniform on -32768..32767 fires with probability
+#: ``ceil(32768 * tanh(x / 2) + 32768) / 65536``, i.e. ``sigmoid(x)`` rounded up to the next
+#: multiple of 2^-16 (exact at 0 and 1). Four draws come from one 64-bit output of the
+#: generator, 3x cheaper than float32 uniforms, and the sigmoid itself is never formed.
+BERNOULLI_BITS = 16
+
+
+def uniform_int16(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    """Uniform int16 on -32768..32767: the raw 64-bit output of ``rng`` split into four lanes."""
+    n = shape[0] * shape[1]
+    return rng.bit_generator.random_raw(-(-n // 4)).view(np.int16)[:n].reshape(shape)
+
+
 @dataclass
 class _Buffers:
-    """Preallocated float32 work arrays for a batch size ``B``."""
+    """Preallocated float32 work arrays for a batch size ``B``, feature-major (one column per
+    sample): on this machine ``W.T @ V`` and ``W @ h`` with the samples as columns ran ~25%
+    faster than the row-major products for 400 hidden units."""
 
     B: int
     n_visible: int
     n_hidden: int
     batch_u8: np.ndarray = field(init=False)
-    v_bool: np.ndarray = field(init=False)  # sampled visibles before centring
-    V: np.ndarray = field(init=False)       # (2B, nv): data on top, negative visibles below
-    H: np.ndarray = field(init=False)       # (2B, nh): ph0 on top, -ph1 below
-    U_v: np.ndarray = field(init=False)     # uniforms for visible sampling
-    U_h: np.ndarray = field(init=False)     # uniforms for hidden sampling
-    hs: np.ndarray = field(init=False)      # sampled hidden states (float32 0/1)
-    pv: np.ndarray = field(init=False)      # P(v|h) of the negative phase
+    v_bool: np.ndarray = field(init=False)  # stochastic binarisation of the batch
+    V: np.ndarray = field(init=False)       # (nv, 2B+1): data | negative visibles | centring column
+    H: np.ndarray = field(init=False)       # (nh, 2B+1): ph0 - lam | -(ph1 - lam) | correction, scaled
+    hs: np.ndarray = field(init=False)      # (nh, B) sampled hidden states, stored as 0 / 0.5
+    pv: np.ndarray = field(init=False)      # (nv, B) negative-phase visible input
+    y: np.ndarray = field(init=False)       # (nh, B) scratch: thresholds for hidden draws
     G: np.ndarray = field(init=False)       # (nv, nh) gradient
-    sign: np.ndarray = field(init=False)    # (2B,) +1 on top, -1 below (bias gradient by one GEMV)
+    sign: np.ndarray = field(init=False)    # (2B,) +1 then -1 (bias gradient by one GEMV)
 
     def __post_init__(self):
         B, nv, nh = self.B, self.n_visible, self.n_hidden
         self.batch_u8 = np.empty((B, nv), dtype=np.uint8)
         self.v_bool = np.empty((B, nv), dtype=bool)
-        self.V = np.empty((2 * B, nv), dtype=DTYPE)
-        self.H = np.empty((2 * B, nh), dtype=DTYPE)
-        self.U_v = np.empty((B, nv), dtype=DTYPE)
-        self.U_h = np.empty((B, nh), dtype=DTYPE)
-        self.hs = np.empty((B, nh), dtype=DTYPE)
-        self.pv = np.empty((B, nv), dtype=DTYPE)
+        self.V = np.zeros((nv, 2 * B + 1), dtype=DTYPE)
+        self.H = np.zeros((nh, 2 * B + 1), dtype=DTYPE)
+        self.hs = np.zeros((nh, B), dtype=DTYPE)
+        self.pv = np.empty((nv, B), dtype=DTYPE)
+        self.y = np.empty((nh, B), dtype=DTYPE)
         self.G = np.empty((nv, nh), dtype=DTYPE)
         self.sign = np.concatenate([np.ones(B, DTYPE), -np.ones(B, DTYPE)])
 
@@ -149,7 +163,8 @@ class Trainer:
         self._chains = None
         if config.pcd:   # persistent chains (their hidden states) start from random training vectors
             start = data[self.rng.integers(0, data.shape[0], self.batch_size)].astype(DTYPE) / scale
-            self._chains = rbm.sample(rbm.hidden_probs(start), self.rng).astype(DTYPE)
+            h = rbm.sample(rbm.hidden_probs(start), self.rng)
+            self._chains = np.ascontiguousarray(0.5 * h.T, dtype=DTYPE)    # (nh, B), as 0 / 0.5
         self._order = self.rng.permutation(data.shape[0])
         self._rate_t0 = time.perf_counter()
         self._rate_samples = 0
@@ -259,93 +274,100 @@ class Trainer:
             "Lower the learning rate and resume.")
 
     def _cd_update(self, idx: np.ndarray, lr: float, mom: float) -> None:
+        """One CD-k / PCD update on the samples ``idx``, feature-major (samples are columns).
+
+        Hidden and visible probabilities are kept as ``t = tanh(x / 2)`` (``sigmoid(x) =
+        (1 + t) / 2``): draws compare ``t`` with 16-bit uniforms (``BERNOULLI_BITS``), and the
+        hidden samples are stored as 0 / 0.5 so that ``W @ h`` already carries the 1/2 of the
+        visible ``tanh(x / 2)``.
+        """
         rbm, buf, cfg, rng = self.rbm, self._buf, self.config, self.rng
         W, b, c = rbm.W, rbm.b, rbm.c
         m = len(idx)
-        V, H = buf.V[:2 * m], buf.H[:2 * m]
-        V0, V1, H0, H1 = V[:m], V[m:], H[:m], H[m:]
-        U_v, U_h, hs, pv = buf.U_v[:m], buf.U_h[:m], buf.hs[:m], buf.pv[:m]
+        V, H = buf.V, buf.H
+        V0, V1, H0, H1 = V[:, :m], V[:, m:2 * m], H[:, :m], H[:, m:2 * m]
+        hs, pv, y = buf.hs[:, :m], buf.pv[:, :m], buf.y[:, :m]
+        c_col = c[:, None]
 
-        # Centring the visibles: sum_n (v_n - mu) h_n = V.T H - mu (sum_n h_n). For small models
-        # the rank-1 correction (n_visible x n_hidden) is cheapest; for large ones the stacks are
-        # written centred in the same pass that creates them, and the hidden inputs get the
-        # offset c + mu.W back: (v - mu).W + (c + mu.W) = v.W + c.
-        centre_v_after = cfg.centering and rbm.n_hidden < 2 * m
-        centre_v_now = cfg.centering and not centre_v_after
-        hid_bias = c + self.mu @ W if centre_v_now else c
         batch = buf.batch_u8[:m]
         np.take(self.data, idx, axis=0, out=batch)
         if self.stochastic:     # u uniform on 0..254: P(u < grey) = grey / 255 exactly
             vb_ = buf.v_bool[:m]
-            np.less(rng.integers(0, 255, size=V0.shape, dtype=np.uint8), batch, out=vb_)
+            np.less(rng.integers(0, 255, size=batch.shape, dtype=np.uint8), batch, out=vb_)
             batch = vb_
-        # the data's pixel means, for the sparsity penalty's weight term
-        mean_v0 = batch.mean(axis=0) if cfg.sparsity_cost > 0 else None
-        if centre_v_now:
-            np.subtract(batch, self.mu, out=V0)
-        else:
-            np.copyto(V0, batch)
-        # positive phase: ph0 = P(h|v0)
-        np.matmul(V0, W, out=H0)
-        H0 += hid_bias
-        sigmoid(H0, out=H0)
+        np.copyto(V0, batch.T)
+        # positive phase: t0 = tanh((W.T v0 + c) / 2), P(h|v0) = (1 + t0) / 2
+        np.matmul(W.T, V0, out=H0)
+        H0 += c_col
+        H0 *= 0.5
+        np.tanh(H0, out=H0)
         if self._chains is None:       # CD: the chain starts at the data
-            rng.random(out=U_h, dtype=DTYPE)
-            np.less(U_h, H0, out=hs)
+            np.multiply(H0, 32768.0, out=y)
+            np.less(uniform_int16(rng, y.shape), y, out=hs)
+            hs *= 0.5
         else:                          # PCD: continue from the hidden states sampled last step
-            np.copyto(hs, self._chains[:m])
+            hs = self._chains[:, :m]
+        b_half = 0.5 * b[:, None]
         for t in range(cfg.cd_k):
-            np.matmul(hs, W.T, out=pv)
-            pv += b
-            sigmoid(pv, out=pv)
-            rng.random(out=U_v, dtype=DTYPE)
-            if centre_v_now:                   # sampled negative visibles, centred
-                np.less(U_v, pv, out=buf.v_bool[:m])
-                np.subtract(buf.v_bool[:m], self.mu, out=V1)
-            else:
-                np.less(U_v, pv, out=V1)
-            np.matmul(V1, W, out=H1)
-            H1 += hid_bias
-            sigmoid(H1, out=H1)
-            if t + 1 < cfg.cd_k:
-                rng.random(out=U_h, dtype=DTYPE)
-                np.less(U_h, H1, out=hs)
-        if self._chains is not None:
-            # Sample the chains' next hidden state now, from P(h|v1) under the weights before
-            # this update (as scikit-learn's PCD does): it saves one matrix product per step.
-            rng.random(out=U_h, dtype=DTYPE)
-            np.less(U_h, H1, out=self._chains[:m])
-        mean_h0 = H0.mean(axis=0) if (cfg.centering or cfg.sparsity_cost > 0) else None
-        if cfg.centering:
-            H -= self.lam
-        H1 *= -1.0
-        # Scale the hidden stack by lr / m before the product: G then is lr x the mean gradient
-        # without two passes over the (n_visible x n_hidden) result.
+            np.matmul(W, hs, out=pv)                   # (W h + b) / 2, as hs holds h / 2
+            pv += b_half
+            np.tanh(pv, out=pv)
+            pv *= 32768.0
+            np.less(uniform_int16(rng, pv.shape), pv, out=V1)
+            np.matmul(W.T, V1, out=H1)
+            H1 += c_col
+            H1 *= 0.5
+            np.tanh(H1, out=H1)
+            if t + 1 < cfg.cd_k or self._chains is not None:
+                # PCD: the chains' next hidden state is drawn now, from P(h|v1) under the
+                # weights before this update (as scikit-learn's PCD does): one product fewer.
+                hs = buf.hs[:, :m] if t + 1 < cfg.cd_k else self._chains[:, :m]
+                np.multiply(H1, 32768.0, out=y)
+                np.less(uniform_int16(rng, y.shape), y, out=hs)
+                hs *= 0.5
+        need_mean_h0 = cfg.centering or cfg.sparsity_cost > 0
+        mean_h0 = (0.5 + (0.5 / m) * H0.sum(axis=1)).astype(DTYPE) if need_mean_h0 else None
+        # The stacks scaled by lr / m, so the product is lr x the mean gradient directly:
+        # top (P(h|v0) - lam) s = (s/2) t0 + s (1/2 - lam); bottom the negative of the same for t1.
         scale = lr / m
-        H *= scale
+        off = (scale * (0.5 - self.lam) if cfg.centering else np.full(c.shape, 0.5 * scale, DTYPE))[:, None]
+        H0 *= 0.5 * scale
+        H0 += off
+        H1 *= -0.5 * scale
+        H1 -= off
+        dc = H[:, :2 * m].sum(axis=1)                  # lam cancels between the halves
+        db = V[:, :2 * m] @ buf.sign[:2 * m]
+        db *= scale
         G = buf.G
-        np.matmul(V.T, H, out=G)                       # lr/m (v0.T ph0 - v1.T ph1), centred
-        db = (buf.sign[:2 * m] @ V) * scale            # mu cancels between the two halves
-        dc = H.sum(axis=0)
-        if centre_v_after:
-            G -= np.multiply.outer(self.mu, dc)
+        if cfg.centering:
+            # sum_n (v_n - mu) H_n = V H.T - mu (sum_n H_n): the rank-one correction rides
+            # along in the same product as one extra column pair (mu, -dc).
+            V[:, 2 * m] = self.mu
+            np.negative(dc, out=H[:, 2 * m])
+            np.matmul(V[:, :2 * m + 1], H[:, :2 * m + 1].T, out=G)
+        else:
+            np.matmul(V[:, :2 * m], H[:, :2 * m].T, out=G)
         if cfg.sparsity_cost > 0:
             self._q *= 0.9
             self._q += 0.1 * mean_h0
             penalty = (lr * cfg.sparsity_cost) * (self._q - cfg.sparsity_target)
             dc -= penalty
-            G -= np.outer(mean_v0, penalty).astype(DTYPE)
+            G -= np.outer(batch.mean(axis=0), penalty).astype(DTYPE)
         if self._decay_buf is not None:
             np.multiply(W, lr * cfg.weight_decay, out=self._decay_buf)
             G -= self._decay_buf
         # momentum: v <- mom * v + lr * grad (G, db, dc already carry the learning rate)
+        if mom == 0.0:       # no momentum: the gradient is the step (swap buffers, no pass)
+            self._vW, buf.G = G, self._vW
+            self._vb, self._vc = db, dc
+        else:
+            self._vW *= mom
+            self._vW += G
+            self._vb *= mom
+            self._vb += db
+            self._vc *= mom
+            self._vc += dc
         vW, vb, vc = self._vW, self._vb, self._vc
-        vW *= mom
-        vW += G
-        vb *= mom
-        vb += db
-        vc *= mom
-        vc += dc
         if cfg.centering:   # centred bias steps -> standard parameters (offsets held fixed)
             step_b = vb - vW @ self.lam
             step_c = vc - self.mu @ vW

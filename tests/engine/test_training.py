@@ -23,21 +23,34 @@ def plain(**kw):
     return TrainingConfig(**base)
 
 
+def bernoulli16(t, rng):
+    """The engine's draw: 1 where a 16-bit uniform s (-32768..32767) < 32768 t, t = 2 p - 1.
+
+    The int16 lanes come from the generator's raw 64-bit outputs, in the engine's order."""
+    n = t.size
+    s = rng.bit_generator.random_raw(-(-n // 4)).view(np.int16)[:n].reshape(t.shape)
+    return (s < 32768 * t).astype(np.float32)
+
+
 def reference_cd1(rbm, v0, rng, lr, mu=None, lam=None):
-    """The CD-1 update written out plainly, drawing random numbers in the engine's order."""
+    """The CD-1 update written out plainly, drawing random numbers in the engine's order.
+
+    Samples are columns here, as in the engine (the draws fill arrays of that shape), and
+    t = tanh(x / 2) = 2 sigmoid(x) - 1 is the probability the draws compare with."""
     W, b, c = (a.astype(np.float32) for a in (rbm.W, rbm.b, rbm.c))
-    v0 = v0.astype(np.float32)
-    ph0 = sigmoid(v0 @ W + c)
-    h0 = (rng.random(ph0.shape, dtype=np.float32) < ph0).astype(np.float32)
-    pv1 = sigmoid(h0 @ W.T + b)
-    v1 = (rng.random(pv1.shape, dtype=np.float32) < pv1).astype(np.float32)
-    ph1 = sigmoid(v1 @ W + c)
-    m = len(v0)
+    v0 = v0.astype(np.float32).T
+    t0 = np.tanh((W.T @ v0 + c[:, None]) * np.float32(0.5))
+    h0 = bernoulli16(t0, rng)
+    t1v = np.tanh(W @ (h0 * np.float32(0.5)) + (np.float32(0.5) * b)[:, None])
+    v1 = bernoulli16(t1v, rng)
+    t1 = np.tanh((W.T @ v1 + c[:, None]) * np.float32(0.5))
+    ph0, ph1 = (1 + t0) / 2, (1 + t1) / 2
+    m = v0.shape[1]
     mu = np.zeros(W.shape[0], np.float32) if mu is None else mu
     lam = np.zeros(W.shape[1], np.float32) if lam is None else lam
-    dW = ((v0 - mu).T @ (ph0 - lam) - (v1 - mu).T @ (ph1 - lam)) / m
-    db = (v0.sum(0) - v1.sum(0)) / m
-    dc = (ph0.sum(0) - ph1.sum(0)) / m
+    dW = ((v0 - mu[:, None]) @ (ph0 - lam[:, None]).T - (v1 - mu[:, None]) @ (ph1 - lam[:, None]).T) / m
+    db = (v0.sum(1) - v1.sum(1)) / m
+    dc = (ph0.sum(1) - ph1.sum(1)) / m
     # centred steps converted to the standard parameters
     return W + lr * dW, b + lr * (db - dW @ lam), c + lr * (dc - mu @ dW)
 
@@ -175,7 +188,7 @@ def test_stochastic_batches_turn_pixels_on_with_probability_grey_over_255():
     for _ in range(400):
         t.step()
         greys.append(t._buf.batch_u8[:40].copy())   # the grey batch of this step
-        bits.append(t._buf.V[:40].copy())           # its binary sample (no centring here)
+        bits.append(t._buf.V[:, :40].T.copy())      # its binary sample (samples are V's columns)
     greys, bits = np.concatenate(greys).ravel(), np.concatenate(bits).ravel()
     assert set(np.unique(bits)) <= {0.0, 1.0}
     for lo, hi in [(0, 1), (1, 64), (64, 128), (128, 192), (192, 255), (255, 256)]:

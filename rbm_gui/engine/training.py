@@ -4,16 +4,25 @@ A caller (the CLI's loop, the window's worker thread) calls ``step()`` repeatedl
 stop, or change the learning rate or momentum between any two steps. All randomness comes from
 one seeded ``numpy.random.Generator``: the same data, seed and settings give bit-identical weights.
 
-The hot loop works in float32 on preallocated buffers (no allocation per mini-batch) and fuses
-the positive and negative gradient products into one matrix product: the data batch and its
-reconstruction are stacked as ``V = [v0; v1]`` (2B x n_visible) and the hidden probabilities as
-``H = [ph0; -ph1]`` (2B x n_hidden), so ``V.T @ H = v0.T ph0 - v1.T ph1``.
+The hot loop works in float32 on preallocated buffers (no allocation per mini-batch) with the
+samples as columns, and is built so that nearly all work happens inside a few BLAS calls:
+
+- The parameters live in one array ``theta = [[W, b], [c, 0]]`` ((n_visible+1) x (n_hidden+1));
+  the model's ``W``, ``b`` and ``c`` become views of it. With a row of ones under the visible
+  batch and a constant 1/2 under the hidden samples, the products ``theta.T @ V`` and
+  ``theta @ h`` already contain the biases.
+- The positive and negative statistics are stacked, ``V = [v0 | v1]`` and ``H = [ph0 | -ph1]``
+  (scaled by lr / m), so ONE product ``V @ H.T`` gives the whole step for ``W``, ``b`` and ``c``
+  (the bias parts come from the ones row and a +-lr/m row).
+- Momentum and weight decay are one matrix-vector product over the stacked rows
+  ``(velocity, gradient, theta)``: ``velocity' = mom * velocity + gradient - lr * wd * theta``.
 
 Centring (Montavon & Mueller 2012; Melchior, Fischer & Wiskott 2016): the gradient is taken in
 the centred parameterisation ``E = -(v-mu).W.(h-lam) - ...`` with ``mu`` the data's pixel means and
-``lam`` a moving average of the hidden activations; it amounts to subtracting the offsets from
-both stacks before the fused product. The model itself stays a standard RBM (the update is
-converted back), so sampling and metrics do not know about centring.
+``lam`` a moving average of the hidden activations: the hidden stack is centred, and the
+visible centring ``-mu (sum_n H_n)`` rides along in the gradient product as one extra column.
+The model itself stays a standard RBM (the update is converted back), so sampling and metrics
+do not know about centring.
 """
 
 from __future__ import annotations
@@ -72,34 +81,37 @@ def uniform_int16(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarra
 
 @dataclass
 class _Buffers:
-    """Preallocated float32 work arrays for a batch size ``B``, feature-major (one column per
-    sample): on this machine ``W.T @ V`` and ``W @ h`` with the samples as columns ran ~25%
-    faster than the row-major products for 400 hidden units."""
+    """Preallocated float32 work arrays for a batch size ``B``, samples as columns: on this
+    machine ``W.T @ V`` and ``W @ h`` ran ~25% faster than the row-major products at 400 units."""
 
     B: int
     n_visible: int
     n_hidden: int
     batch_u8: np.ndarray = field(init=False)
     v_bool: np.ndarray = field(init=False)  # stochastic binarisation of the batch
-    V: np.ndarray = field(init=False)       # (nv, 2B+1): data | negative visibles | centring column
-    H: np.ndarray = field(init=False)       # (nh, 2B+1): ph0 - lam | -(ph1 - lam) | correction, scaled
-    hs: np.ndarray = field(init=False)      # (nh, B) sampled hidden states, stored as 0 / 0.5
-    pv: np.ndarray = field(init=False)      # (nv, B) negative-phase visible input
+    V: np.ndarray = field(init=False)       # (nv+1, 2B+1): data | negative visibles | centring; last row 1
+    H: np.ndarray = field(init=False)       # (nh, 2B+1): (ph0 - lam) | -(ph1 - lam) | centring, scaled
+    hs: np.ndarray = field(init=False)      # (nh+1, B) sampled hidden states as 0 / 0.5; last row 0.5
+    pv: np.ndarray = field(init=False)      # (nv+1, B) negative-phase visible input
     y: np.ndarray = field(init=False)       # (nh, B) scratch: thresholds for hidden draws
-    G: np.ndarray = field(init=False)       # (nv, nh) gradient
-    sign: np.ndarray = field(init=False)    # (2B,) +1 then -1 (bias gradient by one GEMV)
 
     def __post_init__(self):
         B, nv, nh = self.B, self.n_visible, self.n_hidden
         self.batch_u8 = np.empty((B, nv), dtype=np.uint8)
         self.v_bool = np.empty((B, nv), dtype=bool)
-        self.V = np.zeros((nv, 2 * B + 1), dtype=DTYPE)
+        self.V = np.zeros((nv + 1, 2 * B + 1), dtype=DTYPE)
         self.H = np.zeros((nh, 2 * B + 1), dtype=DTYPE)
-        self.hs = np.zeros((nh, B), dtype=DTYPE)
-        self.pv = np.empty((nv, B), dtype=DTYPE)
+        self.hs = np.zeros((nh + 1, B), dtype=DTYPE)
+        self.hs[nh] = 0.5
+        self.pv = np.empty((nv + 1, B), dtype=DTYPE)
         self.y = np.empty((nh, B), dtype=DTYPE)
-        self.G = np.empty((nv, nh), dtype=DTYPE)
-        self.sign = np.concatenate([np.ones(B, DTYPE), -np.ones(B, DTYPE)])
+        self._sign = {}
+
+    def sign(self, m: int) -> np.ndarray:
+        """(2m,) +1 for the data columns, -1 for the negative ones."""
+        if m not in self._sign:
+            self._sign[m] = np.concatenate([np.ones(m, DTYPE), -np.ones(m, DTYPE)])
+        return self._sign[m]
 
 
 class Trainer:
@@ -107,7 +119,8 @@ class Trainer:
 
     Parameters
     ----------
-    rbm : the model, updated in place.
+    rbm : the model, trained in place: its ``W``, ``b`` and ``c`` become views of the trainer's
+        parameter array (same values; read them from ``rbm`` as usual).
     data : (N, n_visible) bool or uint8 0/1 training vectors (not copied, never modified); with
         ``stochastic=True``, uint8 grey levels 0..255 instead, binarised afresh for every
         mini-batch (pixel on with probability grey / 255).
@@ -149,10 +162,15 @@ class Trainer:
         self.batch_size = min(config.batch_size, data.shape[0])
         self.n_batches = -(-data.shape[0] // self.batch_size)
         self._buf = _Buffers(self.batch_size, nv, nh)
-        self._vW = np.zeros((nv, nh), DTYPE)
-        self._vb = np.zeros(nv, DTYPE)
-        self._vc = np.zeros(nh, DTYPE)
-        self._decay_buf = np.empty((nv, nh), DTYPE) if config.weight_decay > 0 else None
+        # Rows: velocity A, gradient, theta = [[W, b], [c, 0]], velocity B. The two velocity rows
+        # take turns, so that (velocity, gradient, theta) are always three adjacent rows.
+        self._P = np.zeros((4, (nv + 1) * (nh + 1)), DTYPE)
+        self._G = self._P[1].reshape(nv + 1, nh + 1)
+        self._theta = th = self._P[2].reshape(nv + 1, nh + 1)
+        th[:nv, :nh], th[:nv, nh], th[nv, :nh] = rbm.W, rbm.b, rbm.c
+        rbm.W, rbm.b, rbm.c = th[:nv, :nh], th[:nv, nh], th[nv, :nh]
+        self._vel_row = 0           # which row holds the velocity (0 or 3)
+        self._vel_is_gradient = False   # after a step without momentum or decay: velocity = row 1
         # Centring offsets: mu = data means (fixed), lam = moving average of P(h|data).
         scale = 255.0 if self.stochastic else 1.0
         self.mu = (data.mean(axis=0, dtype=np.float64) / scale).astype(DTYPE) if config.centering else None
@@ -164,7 +182,8 @@ class Trainer:
         if config.pcd:   # persistent chains (their hidden states) start from random training vectors
             start = data[self.rng.integers(0, data.shape[0], self.batch_size)].astype(DTYPE) / scale
             h = rbm.sample(rbm.hidden_probs(start), self.rng)
-            self._chains = np.ascontiguousarray(0.5 * h.T, dtype=DTYPE)    # (nh, B), as 0 / 0.5
+            self._chains = np.full((nh + 1, self.batch_size), 0.5, DTYPE)   # as 0 / 0.5, last row 0.5
+            self._chains[:nh] *= h.T
         self._order = self.rng.permutation(data.shape[0])
         self._rate_t0 = time.perf_counter()
         self._rate_samples = 0
@@ -241,31 +260,35 @@ class Trainer:
             self._rate = self._rate_samples / (now - self._rate_t0)
             self._rate_t0, self._rate_samples = now, 0
 
-    def _check_divergence(self, vW: np.ndarray, step_b: np.ndarray, step_c: np.ndarray, lr: float) -> None:
-        """Raise before applying a non-finite or weight-exploding update.
+    def _check_divergence(self, vel: np.ndarray, corr_b, corr_c, lr: float) -> None:
+        """Raise before applying a non-finite or weight-exploding update ``vel`` (flat, like theta).
 
-        Exact test: RMS(W + vW) <= MAX_WEIGHT_RMS. To save two passes over W per step it first
-        tries the triangle-inequality bound |W + vW| <= |W| + |vW|, with |W| recomputed exactly
-        every 64 steps; only when the bound exceeds the limit is the exact norm computed.
+        Exact test: RMS(W + vW) <= MAX_WEIGHT_RMS. To save passes over W it first tries the
+        triangle-inequality bound |W + vW| <= |theta| + |vel| (theta holds W, b and c), with
+        |theta| recomputed exactly every 64 steps; only when the bound exceeds the limit is the
+        exact norm of the new weights computed.
         """
-        w, d = self.rbm.W.ravel(), vW.ravel()
-        dd = float(d @ d)
-        finite = np.isfinite(dd) and np.isfinite(step_b.sum()) and np.isfinite(step_c.sum())
-        limit = MAX_WEIGHT_RMS * np.sqrt(w.size)
+        nv, nh = self.rbm.n_visible, self.rbm.n_hidden
+        theta = self._P[2]
+        dd = float(vel @ vel)
+        finite = np.isfinite(dd) and (corr_b is None or np.isfinite(corr_b.sum() + corr_c.sum()))
+        limit = MAX_WEIGHT_RMS * np.sqrt(nv * nh)
         if finite:
             if self._w_norm is None or self._norm_age >= 64:
-                self._w_norm, self._norm_age = np.sqrt(float(w @ w)), 0
+                self._w_norm, self._norm_age = np.sqrt(float(theta @ theta)), 0
             bound = self._w_norm + np.sqrt(dd)
             if bound <= limit:
                 self._w_norm, self._norm_age = bound, self._norm_age + 1
                 return
-            new_sq = float(w @ w) + 2.0 * float(w @ d) + dd       # |W + vW|^2, exactly
+            new_W = self._theta[:nv, :nh] + vel.reshape(nv + 1, nh + 1)[:nv, :nh]
+            new_sq = float(np.square(new_W, dtype=np.float64).sum())
             finite = np.isfinite(new_sq)
             if finite and new_sq <= limit * limit:
-                self._w_norm, self._norm_age = np.sqrt(new_sq), 0
+                self._w_norm, self._norm_age = None, 0
                 return
-        rms = np.sqrt(new_sq / w.size) if finite else float("nan")
-        self._vW.fill(0), self._vb.fill(0), self._vc.fill(0)
+        rms = np.sqrt(new_sq / (nv * nh)) if finite else float("nan")
+        self._P[[0, 1, 3]] = 0.0
+        self._vel_is_gradient = False
         self.diverged = True
         what = "the update is not finite" if not finite else f"the weights exploded (RMS {rms:.3g} > {MAX_WEIGHT_RMS:g})"
         raise TrainingDiverged(
@@ -274,20 +297,24 @@ class Trainer:
             "Lower the learning rate and resume.")
 
     def _cd_update(self, idx: np.ndarray, lr: float, mom: float) -> None:
-        """One CD-k / PCD update on the samples ``idx``, feature-major (samples are columns).
+        """One CD-k / PCD update on the samples ``idx`` (see the module docstring).
 
-        Hidden and visible probabilities are kept as ``t = tanh(x / 2)`` (``sigmoid(x) =
-        (1 + t) / 2``): draws compare ``t`` with 16-bit uniforms (``BERNOULLI_BITS``), and the
-        hidden samples are stored as 0 / 0.5 so that ``W @ h`` already carries the 1/2 of the
-        visible ``tanh(x / 2)``.
+        Probabilities are kept as ``t = tanh(x / 2)`` (``sigmoid(x) = (1 + t) / 2``): draws
+        compare ``t`` with 16-bit uniforms (``BERNOULLI_BITS``), and the hidden samples are stored
+        as 0 / 0.5 so that ``theta @ h`` already is the visible ``x / 2``.
         """
         rbm, buf, cfg, rng = self.rbm, self._buf, self.config, self.rng
-        W, b, c = rbm.W, rbm.b, rbm.c
+        nv, nh = rbm.n_visible, rbm.n_hidden
+        th, P = self._theta, self._P
         m = len(idx)
         V, H = buf.V, buf.H
-        V0, V1, H0, H1 = V[:, :m], V[:, m:2 * m], H[:, :m], H[:, m:2 * m]
-        hs, pv, y = buf.hs[:, :m], buf.pv[:, :m], buf.y[:, :m]
-        c_col = c[:, None]
+        V0, V1 = V[:, :m], V[:, m:2 * m]
+        H0, H1 = H[:nh, :m], H[:nh, m:2 * m]
+        pv_full, pv, y = buf.pv[:, :m], buf.pv[:nv, :m], buf.y[:, :m]
+        V[nv, :2 * m] = 1.0
+        if self._vel_is_gradient and (mom != 0.0 or cfg.weight_decay > 0):
+            np.copyto(P[self._vel_row], P[1])       # the last step's velocity, before row 1 is reused
+        self._vel_is_gradient = False
 
         batch = buf.batch_u8[:m]
         np.take(self.data, idx, axis=0, out=batch)
@@ -295,27 +322,25 @@ class Trainer:
             vb_ = buf.v_bool[:m]
             np.less(rng.integers(0, 255, size=batch.shape, dtype=np.uint8), batch, out=vb_)
             batch = vb_
-        np.copyto(V0, batch.T)
+        np.copyto(V[:nv, :m], batch.T)
         # positive phase: t0 = tanh((W.T v0 + c) / 2), P(h|v0) = (1 + t0) / 2
-        np.matmul(W.T, V0, out=H0)
-        H0 += c_col
+        Wc = th[:, :nh]                     # [[W], [c]]: products over hidden units skip the b column
+        np.matmul(Wc.T, V0, out=H0)
         H0 *= 0.5
         np.tanh(H0, out=H0)
         if self._chains is None:       # CD: the chain starts at the data
+            hs = buf.hs[:, :m]
             np.multiply(H0, 32768.0, out=y)
-            np.less(uniform_int16(rng, y.shape), y, out=hs)
-            hs *= 0.5
+            np.less(uniform_int16(rng, y.shape), y, out=hs[:nh])
+            hs[:nh] *= 0.5
         else:                          # PCD: continue from the hidden states sampled last step
             hs = self._chains[:, :m]
-        b_half = 0.5 * b[:, None]
         for t in range(cfg.cd_k):
-            np.matmul(W, hs, out=pv)                   # (W h + b) / 2, as hs holds h / 2
-            pv += b_half
+            np.matmul(th, hs, out=pv_full)             # (W h + b) / 2, as hs holds h / 2 and 1/2
             np.tanh(pv, out=pv)
             pv *= 32768.0
-            np.less(uniform_int16(rng, pv.shape), pv, out=V1)
-            np.matmul(W.T, V1, out=H1)
-            H1 += c_col
+            np.less(uniform_int16(rng, pv.shape), pv, out=V[:nv, m:2 * m])
+            np.matmul(Wc.T, V1, out=H1)
             H1 *= 0.5
             np.tanh(H1, out=H1)
             if t + 1 < cfg.cd_k or self._chains is not None:
@@ -323,60 +348,63 @@ class Trainer:
                 # weights before this update (as scikit-learn's PCD does): one product fewer.
                 hs = buf.hs[:, :m] if t + 1 < cfg.cd_k else self._chains[:, :m]
                 np.multiply(H1, 32768.0, out=y)
-                np.less(uniform_int16(rng, y.shape), y, out=hs)
-                hs *= 0.5
+                np.less(uniform_int16(rng, y.shape), y, out=hs[:nh])
+                hs[:nh] *= 0.5
         need_mean_h0 = cfg.centering or cfg.sparsity_cost > 0
         mean_h0 = (0.5 + (0.5 / m) * H0.sum(axis=1)).astype(DTYPE) if need_mean_h0 else None
         # The stacks scaled by lr / m, so the product is lr x the mean gradient directly:
-        # top (P(h|v0) - lam) s = (s/2) t0 + s (1/2 - lam); bottom the negative of the same for t1.
+        # (t + 1 - 2 lam) * (+-lr / 2m) = +-(lr / m) (P(h) - lam).
         scale = lr / m
-        off = (scale * (0.5 - self.lam) if cfg.centering else np.full(c.shape, 0.5 * scale, DTYPE))[:, None]
-        H0 *= 0.5 * scale
-        H0 += off
-        H1 *= -0.5 * scale
-        H1 -= off
-        dc = H[:, :2 * m].sum(axis=1)                  # lam cancels between the halves
-        db = V[:, :2 * m] @ buf.sign[:2 * m]
-        db *= scale
-        G = buf.G
+        Hs = H[:nh, :2 * m]
         if cfg.centering:
-            # sum_n (v_n - mu) H_n = V H.T - mu (sum_n H_n): the rank-one correction rides
-            # along in the same product as one extra column pair (mu, -dc).
-            V[:, 2 * m] = self.mu
-            np.negative(dc, out=H[:, 2 * m])
-            np.matmul(V[:, :2 * m + 1], H[:, :2 * m + 1].T, out=G)
+            Hs += (1.0 - 2.0 * self.lam)[:, None]
         else:
-            np.matmul(V[:, :2 * m], H[:, :2 * m].T, out=G)
+            Hs += 1.0
+        srow = buf.sign(m) * scale                          # +-lr/m per column
+        Hs *= 0.5 * srow
+        G = self._G
+        if cfg.centering:
+            # sum_n (v_n - mu) H_n = V H.T - mu (sum_n H_n): one extra column pair (mu, -sum H).
+            V[:nv, 2 * m] = self.mu
+            V[nv, 2 * m] = 0.0
+            np.sum(Hs, axis=1, out=H[:nh, 2 * m])
+            H[:nh, 2 * m] *= -1.0
+            np.matmul(V[:, :2 * m + 1], H[:nh, :2 * m + 1].T, out=G[:, :nh])
+        else:
+            np.matmul(V[:, :2 * m], H[:nh, :2 * m].T, out=G[:, :nh])
+        np.matmul(V[:nv, :2 * m], srow, out=G[:nv, nh])     # lr x grad b (mu cancels)
+        # G = lr x [[grad W, grad b], [grad c, 0]] (the c row from the ones row of V)
         if cfg.sparsity_cost > 0:
             self._q *= 0.9
             self._q += 0.1 * mean_h0
             penalty = (lr * cfg.sparsity_cost) * (self._q - cfg.sparsity_target)
-            dc -= penalty
-            G -= np.outer(batch.mean(axis=0), penalty).astype(DTYPE)
-        if self._decay_buf is not None:
-            np.multiply(W, lr * cfg.weight_decay, out=self._decay_buf)
-            G -= self._decay_buf
-        # momentum: v <- mom * v + lr * grad (G, db, dc already carry the learning rate)
-        if mom == 0.0:       # no momentum: the gradient is the step (swap buffers, no pass)
-            self._vW, buf.G = G, self._vW
-            self._vb, self._vc = db, dc
+            G[nv, :nh] -= penalty
+            G[:nv, :nh] -= np.outer(batch.mean(axis=0), penalty).astype(DTYPE)
+        # momentum and decay in one product: v' = mom v + G - lr wd theta (biases not decayed)
+        decay = lr * cfg.weight_decay
+        if mom == 0.0 and decay == 0.0:
+            new_row, self._vel_is_gradient = 1, True
         else:
-            self._vW *= mom
-            self._vW += G
-            self._vb *= mom
-            self._vb += db
-            self._vc *= mom
-            self._vc += dc
-        vW, vb, vc = self._vW, self._vb, self._vc
+            cur = self._vel_row
+            new_row = 3 if cur == 0 else 0
+            coef = np.array([mom, 1.0, -decay] if cur == 0 else [1.0, -decay, mom], DTYPE)
+            np.matmul(coef, P[0:3] if cur == 0 else P[1:4], out=P[new_row])
+            if decay:
+                vel2 = P[new_row].reshape(nv + 1, nh + 1)
+                vel2[:nv, nh] += decay * th[:nv, nh]
+                vel2[nv, :nh] += decay * th[nv, :nh]
+        vel = P[new_row]
         if cfg.centering:   # centred bias steps -> standard parameters (offsets held fixed)
-            step_b = vb - vW @ self.lam
-            step_c = vc - self.mu @ vW
+            vW = vel.reshape(nv + 1, nh + 1)[:nv, :nh]
+            corr_b, corr_c = vW @ self.lam, self.mu @ vW
         else:
-            step_b, step_c = vb, vc
-        self._check_divergence(vW, step_b, step_c, lr)
-        W += vW
-        b += step_b
-        c += step_c
+            corr_b = corr_c = None
+        self._check_divergence(vel, corr_b, corr_c, lr)
+        if new_row != 1:
+            self._vel_row = new_row
+        P[2] += vel                                     # W, b and c in one pass
         if cfg.centering:
+            th[:nv, nh] -= corr_b
+            th[nv, :nh] -= corr_c
             self.lam *= 1.0 - cfg.offset_rate
             self.lam += cfg.offset_rate * mean_h0

@@ -296,6 +296,14 @@ class Trainer:
             f"(learning rate {lr:g}): {what}; parameters kept from the step before. "
             "Lower the learning rate and resume.")
 
+    def _draw_hidden(self, t: np.ndarray, out: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Hidden states drawn from ``t = tanh(x / 2)`` into ``out[:nh]`` as 0 / 0.5; returns ``out``."""
+        nh = t.shape[0]
+        np.multiply(t, 32768.0, out=y)
+        np.less(uniform_int16(self.rng, y.shape), y, out=out[:nh])
+        out[:nh] *= 0.5
+        return out
+
     def _cd_update(self, idx: np.ndarray, lr: float, mom: float) -> None:
         """One CD-k / PCD update on the samples ``idx`` (see the module docstring).
 
@@ -323,33 +331,35 @@ class Trainer:
             np.less(rng.integers(0, 255, size=batch.shape, dtype=np.uint8), batch, out=vb_)
             batch = vb_
         np.copyto(V[:nv, :m], batch.T)
-        # positive phase: t0 = tanh((W.T v0 + c) / 2), P(h|v0) = (1 + t0) / 2
         Wc = th[:, :nh]                     # [[W], [c]]: products over hidden units skip the b column
-        np.matmul(Wc.T, V0, out=H0)
-        H0 *= 0.5
-        np.tanh(H0, out=H0)
-        if self._chains is None:       # CD: the chain starts at the data
-            hs = buf.hs[:, :m]
-            np.multiply(H0, 32768.0, out=y)
-            np.less(uniform_int16(rng, y.shape), y, out=hs[:nh])
-            hs[:nh] *= 0.5
-        else:                          # PCD: continue from the hidden states sampled last step
+        pcd = self._chains is not None
+        if pcd:     # PCD: the negative chain continues from last step's hidden states
             hs = self._chains[:, :m]
+        else:       # CD: it starts at the data: t0 = tanh((W.T v0 + c) / 2), P(h|v0) = (1 + t0) / 2
+            np.matmul(Wc.T, V0, out=H0)
+            H0 *= 0.5
+            np.tanh(H0, out=H0)
+            hs = self._draw_hidden(H0, buf.hs[:, :m], y)
         for t in range(cfg.cd_k):
             np.matmul(th, hs, out=pv_full)             # (W h + b) / 2, as hs holds h / 2 and 1/2
             np.tanh(pv, out=pv)
             pv *= 32768.0
             np.less(uniform_int16(rng, pv.shape), pv, out=V[:nv, m:2 * m])
+            if t + 1 == cfg.cd_k and pcd:
+                break                   # the last P(h|v1) comes with P(h|v0) in one product below
             np.matmul(Wc.T, V1, out=H1)
             H1 *= 0.5
             np.tanh(H1, out=H1)
-            if t + 1 < cfg.cd_k or self._chains is not None:
-                # PCD: the chains' next hidden state is drawn now, from P(h|v1) under the
-                # weights before this update (as scikit-learn's PCD does): one product fewer.
-                hs = buf.hs[:, :m] if t + 1 < cfg.cd_k else self._chains[:, :m]
-                np.multiply(H1, 32768.0, out=y)
-                np.less(uniform_int16(rng, y.shape), y, out=hs[:nh])
-                hs[:nh] *= 0.5
+            if t + 1 < cfg.cd_k:
+                hs = self._draw_hidden(H1, buf.hs[:, :m], y)
+        if pcd:
+            H01 = H[:nh, :2 * m]
+            np.matmul(Wc.T, V[:, :2 * m], out=H01)    # P(h|v0) and P(h|v1) together
+            H01 *= 0.5
+            np.tanh(H01, out=H01)
+            # the chains' next hidden state, from P(h|v1) under the weights before this update
+            # (as scikit-learn's PCD does): one product fewer than sampling it after the update
+            self._draw_hidden(H1, self._chains[:, :m], y)
         need_mean_h0 = cfg.centering or cfg.sparsity_cost > 0
         mean_h0 = (0.5 + (0.5 / m) * H0.sum(axis=1)).astype(DTYPE) if need_mean_h0 else None
         # The stacks scaled by lr / m, so the product is lr x the mean gradient directly:

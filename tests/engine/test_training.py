@@ -95,6 +95,31 @@ def test_the_short_last_batch_of_an_epoch_equals_the_cd1_formula(centering):
     np.testing.assert_allclose(trainer.rbm.c, c, atol=2e-6)
 
 
+@pytest.mark.parametrize("n_hidden", [5, 20])     # 20 takes the one-product path for P(h|v0), P(h|v1)
+def test_one_pcd_step_equals_the_pcd1_formula(n_hidden):
+    data = toy_data()
+    trainer = Trainer.create(data, plain(batch_size=16, pcd=True, n_hidden=n_hidden))
+    trainer.step()
+    before = trainer.rbm.copy()
+    h = 2 * trainer._chains[:n_hidden, :16]           # the chains' hidden states (columns), 0/1
+    idx = trainer._order[16:32].copy()
+    rng = np.random.default_rng()
+    rng.bit_generator.state = trainer.rng.bit_generator.state
+    W, b, c = (a.astype(np.float32) for a in (before.W, before.b, before.c))
+    v0 = data[idx].astype(np.float32).T
+    v1 = bernoulli16(np.tanh((W @ h + b[:, None]) * np.float32(0.5)), rng)
+    ph0 = sigmoid(W.T @ v0 + c[:, None])
+    ph1 = sigmoid(W.T @ v1 + c[:, None])
+    h_next = bernoulli16(2 * ph1 - 1, rng)
+    trainer.step()
+    lr, m = 0.1, 16
+    np.testing.assert_allclose(trainer.rbm.W, W + lr * (v0 @ ph0.T - v1 @ ph1.T) / m, atol=2e-6)
+    np.testing.assert_allclose(trainer.rbm.b, b + lr * (v0.sum(1) - v1.sum(1)) / m, atol=2e-6)
+    np.testing.assert_allclose(trainer.rbm.c, c + lr * (ph0.sum(1) - ph1.sum(1)) / m, atol=2e-6)
+    # the chains move on from P(h|v1) (a draw can flip where 32768 t sits within rounding of an integer)
+    assert np.mean(2 * trainer._chains[:n_hidden, :16] != h_next) < 0.02
+
+
 def test_same_seed_gives_bit_identical_weights_and_another_seed_differs():
     data = toy_data()
     def train(seed, pcd=False):

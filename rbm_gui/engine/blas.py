@@ -19,6 +19,7 @@ import functools
 @functools.lru_cache(maxsize=1)
 def blas_controller():
     """threadpoolctl's controller of the loaded BLAS libraries, or None when unavailable."""
+    import numpy  # noqa: F401  (loads numpy's OpenBLAS: the controller only sees loaded libraries)
     try:
         from threadpoolctl import ThreadpoolController
     except ImportError:

@@ -23,3 +23,11 @@ def test_limiting_to_one_thread_does_not_lower_what_large_models_get():
         assert current() == original
     finally:
         set_blas_threads(original)
+
+
+def test_the_controller_finds_numpys_blas_even_when_asked_before_numpy_is_imported():
+    import subprocess
+    import sys
+    code = ("from rbm_gui.engine.blas import blas_controller, max_blas_threads\n"
+            "import sys\nsys.exit(0 if blas_controller() is not None and max_blas_threads() >= 1 else 1)")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -27,6 +27,7 @@ do not know about centring.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -35,6 +36,7 @@ import numpy as np
 from rbm_gui.config import TrainingConfig
 from rbm_gui.engine import schedules
 from rbm_gui.engine.blas import set_blas_threads, threads_for
+from rbm_gui.engine.feeder import BatchFeeder, bits_generator
 from rbm_gui.engine.numerics import sigmoid
 from rbm_gui.engine.rbm import DTYPE, RBM
 
@@ -73,12 +75,6 @@ class StepInfo:
 BERNOULLI_BITS = 16
 
 
-def uniform_int16(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
-    """Uniform int16 on -32768..32767: the raw 64-bit output of ``rng`` split into four lanes."""
-    n = shape[0] * shape[1]
-    return rng.bit_generator.random_raw(-(-n // 4)).view(np.int16)[:n].reshape(shape)
-
-
 @dataclass
 class _Buffers:
     """Preallocated float32 work arrays for a batch size ``B``, samples as columns: on this
@@ -87,9 +83,7 @@ class _Buffers:
     B: int
     n_visible: int
     n_hidden: int
-    batch_u8: np.ndarray = field(init=False)
     v_bool: np.ndarray = field(init=False)  # stochastic binarisation of the batch
-    V: np.ndarray = field(init=False)       # (nv+1, 2B+1): data | negative visibles | centring; last row 1
     H: np.ndarray = field(init=False)       # (nh, 2B+1): (ph0 - lam) | -(ph1 - lam) | centring, scaled
     hs: np.ndarray = field(init=False)      # (nh+1, B) sampled hidden states as 0 / 0.5; last row 0.5
     pv: np.ndarray = field(init=False)      # (nv+1, B) negative-phase visible input
@@ -97,9 +91,7 @@ class _Buffers:
 
     def __post_init__(self):
         B, nv, nh = self.B, self.n_visible, self.n_hidden
-        self.batch_u8 = np.empty((B, nv), dtype=np.uint8)
         self.v_bool = np.empty((B, nv), dtype=bool)
-        self.V = np.zeros((nv + 1, 2 * B + 1), dtype=DTYPE)
         self.H = np.zeros((nh, 2 * B + 1), dtype=DTYPE)
         self.hs = np.zeros((nh + 1, B), dtype=DTYPE)
         self.hs[nh] = 0.5
@@ -131,11 +123,14 @@ class Trainer:
         thread for small products and all cores for large ones (``blas.threads_for``), an int pins
         it, None leaves it as it is. Results are bit-identical for the same seed, settings and
         thread count (OpenBLAS picks other kernels for other thread counts).
+    prefetch : prepare each mini-batch's data columns and random bits one step ahead on a helper
+        thread (``engine/feeder.py``); "auto" (default) does so when the products run on one BLAS
+        thread and another core is free. The weights do not depend on it.
     """
 
     def __init__(self, rbm: RBM, data: np.ndarray, config: TrainingConfig,
                  rng: np.random.Generator | None = None, blas_threads: int | str | None = "auto",
-                 stochastic: bool = False):
+                 stochastic: bool = False, prefetch: bool | str = "auto"):
         config.validate()
         if blas_threads == "auto":
             blas_threads = threads_for(min(config.batch_size, len(data)), rbm.n_visible, rbm.n_hidden)
@@ -178,6 +173,13 @@ class Trainer:
         self._q = np.zeros(nh, DTYPE)      # running mean activity, for the sparsity penalty
         self._w_norm: float | None = None  # upper bound of |W| (see _check_divergence)
         self._norm_age = 0
+        # The random bits of the Bernoulli draws: their own stream (see feeder.bits_generator),
+        # one block per step: cd_k hidden and cd_k visible draws of B columns, 4 draws per word.
+        words = -(-config.cd_k * (nh + nv) * self.batch_size // 4)
+        if prefetch == "auto":
+            prefetch = self.blas_threads == 1 and (os.cpu_count() or 1) >= 2
+        binarise = self._binarise if self.stochastic else None
+        self._feeder = BatchFeeder(data, self.batch_size, words, bits_generator(self.rng), bool(prefetch), binarise)
         self._chains = None
         if config.pcd:   # persistent chains (their hidden states) start from random training vectors
             start = data[self.rng.integers(0, data.shape[0], self.batch_size)].astype(DTYPE) / scale
@@ -185,18 +187,20 @@ class Trainer:
             self._chains = np.full((nh + 1, self.batch_size), 0.5, DTYPE)   # as 0 / 0.5, last row 0.5
             self._chains[:nh] *= h.T
         self._order = self.rng.permutation(data.shape[0])
+        self._next_order = None
         self._rate_t0 = time.perf_counter()
         self._rate_samples = 0
         self._rate = 0.0
 
     @classmethod
     def create(cls, data: np.ndarray, config: TrainingConfig, image_shape: tuple[int, int] | None = None,
-               blas_threads: int | str | None = "auto", stochastic: bool = False) -> "Trainer":
+               blas_threads: int | str | None = "auto", stochastic: bool = False,
+               prefetch: bool | str = "auto") -> "Trainer":
         """A new model initialised from ``data`` (Hinton's guide) and its trainer, all from ``config.seed``."""
         config.validate()
         rng = np.random.default_rng(config.seed)
         rbm = RBM.initialise(config.n_hidden, data, rng, image_shape, scale=255.0 if stochastic else 1.0)
-        return cls(rbm, data, config, rng, blas_threads, stochastic)
+        return cls(rbm, data, config, rng, blas_threads, stochastic, prefetch)
 
     # ------------------------------------------------------------------ schedule
     @property
@@ -234,15 +238,20 @@ class Trainer:
         """Train on one mini-batch. Raises TrainingDiverged (parameters unchanged) on NaN/inf."""
         lr, mom = self.learning_rate, self.momentum
         N = self.data.shape[0]
-        start = self.batch * self.batch_size
-        idx = self._order[start:start + self.batch_size]
-        self._cd_update(idx, lr, mom)
+        B = self.batch_size
+        start = self.batch * B
+        idx = self._order[start:start + B]
+        last = self.batch + 1 >= self.n_batches
+        if last and self._next_order is None:     # drawn now so the next batch can be prepared
+            self._next_order = self.rng.permutation(N)
+        next_idx = self._next_order[:B] if last else self._order[start + B:start + 2 * B]
+        self._cd_update(idx, lr, mom, next_idx)
         self.batch += 1
         ended = self.batch >= self.n_batches
         if ended:
             self.epoch += 1
             self.batch = 0
-            self._order = self.rng.permutation(N)
+            self._order, self._next_order = self._next_order, None
         self._count(len(idx))
         return StepInfo(self.epoch, self.batch, self.n_batches, ended, self._rate, lr, mom)
 
@@ -296,15 +305,23 @@ class Trainer:
             f"(learning rate {lr:g}): {what}; parameters kept from the step before. "
             "Lower the learning rate and resume.")
 
-    def _draw_hidden(self, t: np.ndarray, out: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Hidden states drawn from ``t = tanh(x / 2)`` into ``out[:nh]`` as 0 / 0.5; returns ``out``."""
+    def _binarise(self, grey: np.ndarray) -> np.ndarray:
+        """Stochastic binarisation: u uniform on 0..254, so P(u < grey) = grey / 255 exactly."""
+        out = self._buf.v_bool[:len(grey)]
+        np.less(self.rng.integers(0, 255, size=grey.shape, dtype=np.uint8), grey, out=out)
+        return out
+
+    @staticmethod
+    def _draw_hidden(t: np.ndarray, out: np.ndarray, y: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """Hidden states drawn from ``t = tanh(x / 2)`` with the 16-bit uniforms ``s`` into
+        ``out[:nh]`` as 0 / 0.5; returns ``out``."""
         nh = t.shape[0]
         np.multiply(t, 32768.0, out=y)
-        np.less(uniform_int16(self.rng, y.shape), y, out=out[:nh])
+        np.less(s, y, out=out[:nh])
         out[:nh] *= 0.5
         return out
 
-    def _cd_update(self, idx: np.ndarray, lr: float, mom: float) -> None:
+    def _cd_update(self, idx: np.ndarray, lr: float, mom: float, next_idx: np.ndarray | None = None) -> None:
         """One CD-k / PCD update on the samples ``idx`` (see the module docstring).
 
         Probabilities are kept as ``t = tanh(x / 2)`` (``sigmoid(x) = (1 + t) / 2``): draws
@@ -315,7 +332,17 @@ class Trainer:
         nv, nh = rbm.n_visible, rbm.n_hidden
         th, P = self._theta, self._P
         m = len(idx)
-        V, H = buf.V, buf.H
+        V, bits = self._feeder.take(idx)        # this batch's columns (and a ones row), its bits
+        self._feeder.prepare(next_idx)          # the next batch's, meanwhile, on the helper
+        cursor = 0
+
+        def uniforms(shape):                    # the step's bits in order, 16 per draw
+            nonlocal cursor
+            n = shape[0] * shape[1]
+            cursor += n
+            return bits[cursor - n:cursor].reshape(shape)
+
+        H = buf.H
         V0, V1 = V[:, :m], V[:, m:2 * m]
         H0, H1 = H[:nh, :m], H[:nh, m:2 * m]
         pv_full, pv, y = buf.pv[:, :m], buf.pv[:nv, :m], buf.y[:, :m]
@@ -324,13 +351,6 @@ class Trainer:
             np.copyto(P[self._vel_row], P[1])       # the last step's velocity, before row 1 is reused
         self._vel_is_gradient = False
 
-        batch = buf.batch_u8[:m]
-        np.take(self.data, idx, axis=0, out=batch)
-        if self.stochastic:     # u uniform on 0..254: P(u < grey) = grey / 255 exactly
-            vb_ = buf.v_bool[:m]
-            np.less(rng.integers(0, 255, size=batch.shape, dtype=np.uint8), batch, out=vb_)
-            batch = vb_
-        np.copyto(V[:nv, :m], batch.T)
         Wc = th[:, :nh]                     # [[W], [c]]: products over hidden units skip the b column
         pcd = self._chains is not None
         # PCD's last P(h|v1) and P(h|v0) in one product: faster from 16 hidden units on; at 10
@@ -342,19 +362,19 @@ class Trainer:
             np.matmul(Wc.T, V0, out=H0)
             H0 *= 0.5
             np.tanh(H0, out=H0)
-            hs = self._draw_hidden(H0, buf.hs[:, :m], y)
+            hs = self._draw_hidden(H0, buf.hs[:, :m], y, uniforms(y.shape))
         for t in range(cfg.cd_k):
             np.matmul(th, hs, out=pv_full)             # (W h + b) / 2, as hs holds h / 2 and 1/2
             np.tanh(pv, out=pv)
             pv *= 32768.0
-            np.less(uniform_int16(rng, pv.shape), pv, out=V[:nv, m:2 * m])
+            np.less(uniforms(pv.shape), pv, out=V[:nv, m:2 * m])
             if t + 1 == cfg.cd_k and fuse:
                 break                   # the last P(h|v1) comes with P(h|v0) in one product below
             np.matmul(Wc.T, V1, out=H1)
             H1 *= 0.5
             np.tanh(H1, out=H1)
             if t + 1 < cfg.cd_k:
-                hs = self._draw_hidden(H1, buf.hs[:, :m], y)
+                hs = self._draw_hidden(H1, buf.hs[:, :m], y, uniforms(y.shape))
         if pcd:
             H0x = H[:nh, :2 * m] if fuse else H0
             np.matmul(Wc.T, V[:, :2 * m] if fuse else V0, out=H0x)    # P(h|v0) (and P(h|v1))
@@ -362,7 +382,7 @@ class Trainer:
             np.tanh(H0x, out=H0x)
             # the chains' next hidden state, from P(h|v1) under the weights before this update
             # (as scikit-learn's PCD does): one product fewer than sampling it after the update
-            self._draw_hidden(H1, self._chains[:, :m], y)
+            self._draw_hidden(H1, self._chains[:, :m], y, uniforms(y.shape))
         need_mean_h0 = cfg.centering or cfg.sparsity_cost > 0
         mean_h0 = (0.5 + (0.5 / m) * H0.sum(axis=1)).astype(DTYPE) if need_mean_h0 else None
         # The stacks scaled by lr / m, so the product is lr x the mean gradient directly:
@@ -392,7 +412,7 @@ class Trainer:
             self._q += 0.1 * mean_h0
             penalty = (lr * cfg.sparsity_cost) * (self._q - cfg.sparsity_target)
             G[nv, :nh] -= penalty
-            G[:nv, :nh] -= np.outer(batch.mean(axis=0), penalty).astype(DTYPE)
+            G[:nv, :nh] -= np.outer(V[:nv, :m].mean(axis=1), penalty).astype(DTYPE)
         # momentum and decay in one product: v' = mom v + G - lr wd theta (biases not decayed)
         decay = lr * cfg.weight_decay
         if mom == 0.0 and decay == 0.0:

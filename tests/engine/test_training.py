@@ -23,16 +23,30 @@ def plain(**kw):
     return TrainingConfig(**base)
 
 
-def bernoulli16(t, rng):
-    """The engine's draw: 1 where a 16-bit uniform s (-32768..32767) < 32768 t, t = 2 p - 1.
+class StepBits:
+    """The 16-bit uniforms of a trainer's next step, in the order the engine uses them: one block
+    of raw 64-bit words from its bits generator, four int16 lanes per word (read with the
+    prefetching helper off, so the generator's state is this step's)."""
 
-    The int16 lanes come from the generator's raw 64-bit outputs, in the engine's order."""
-    n = t.size
-    s = rng.bit_generator.random_raw(-(-n // 4)).view(np.int16)[:n].reshape(t.shape)
-    return (s < 32768 * t).astype(np.float32)
+    def __init__(self, trainer):
+        feeder = trainer._feeder
+        assert not feeder.threaded
+        bg = type(feeder.bits)()
+        bg.state = feeder.bits.state
+        self.s, self.cursor = bg.random_raw(feeder.words).view(np.int16), 0
+
+    def take(self, shape):
+        n = shape[0] * shape[1]
+        self.cursor += n
+        return self.s[self.cursor - n:self.cursor].reshape(shape)
 
 
-def reference_cd1(rbm, v0, rng, lr, mu=None, lam=None):
+def bernoulli16(t, bits):
+    """The engine's draw: 1 where a 16-bit uniform s (-32768..32767) < 32768 t, t = 2 p - 1."""
+    return (bits.take(t.shape) < 32768 * t).astype(np.float32)
+
+
+def reference_cd1(rbm, v0, bits, lr, mu=None, lam=None):
     """The CD-1 update written out plainly, drawing random numbers in the engine's order.
 
     Samples are columns here, as in the engine (the draws fill arrays of that shape), and
@@ -40,9 +54,9 @@ def reference_cd1(rbm, v0, rng, lr, mu=None, lam=None):
     W, b, c = (a.astype(np.float32) for a in (rbm.W, rbm.b, rbm.c))
     v0 = v0.astype(np.float32).T
     t0 = np.tanh((W.T @ v0 + c[:, None]) * np.float32(0.5))
-    h0 = bernoulli16(t0, rng)
+    h0 = bernoulli16(t0, bits)
     t1v = np.tanh(W @ (h0 * np.float32(0.5)) + (np.float32(0.5) * b)[:, None])
-    v1 = bernoulli16(t1v, rng)
+    v1 = bernoulli16(t1v, bits)
     t1 = np.tanh((W.T @ v1 + c[:, None]) * np.float32(0.5))
     ph0, ph1 = (1 + t0) / 2, (1 + t1) / 2
     m = v0.shape[1]
@@ -60,14 +74,13 @@ def test_one_step_equals_the_cd1_formula(centering, batch):
     # 2 x batch > n_hidden (64) and < n_hidden (2) take the two centring code paths
     data = toy_data()
     cfg = plain(batch_size=batch, centering=centering)
-    trainer = Trainer.create(data, cfg)
+    trainer = Trainer.create(data, cfg, prefetch=False)
     before = trainer.rbm.copy()
     idx = trainer._order[:batch].copy()
-    rng_copy = np.random.default_rng()
-    rng_copy.bit_generator.state = trainer.rng.bit_generator.state
+    bits = StepBits(trainer)
     mu = data.mean(0).astype(np.float32) if centering else None
     lam = np.full(5, 0.5, np.float32) if centering else None
-    W, b, c = reference_cd1(before, data[idx], rng_copy, 0.1, mu, lam)
+    W, b, c = reference_cd1(before, data[idx], bits, 0.1, mu, lam)
     trainer.step()
     np.testing.assert_allclose(trainer.rbm.W, W, atol=2e-6)
     np.testing.assert_allclose(trainer.rbm.b, b, atol=2e-6)
@@ -79,15 +92,14 @@ def test_the_short_last_batch_of_an_epoch_equals_the_cd1_formula(centering):
     # 70 samples in batches of 64: the second step trains on the last 6 (a bias-gradient sign
     # bug once hid here: the +1/-1 halves of a short batch were taken from the full-size vector)
     data = toy_data(n=70)
-    trainer = Trainer.create(data, plain(batch_size=64, centering=centering))
+    trainer = Trainer.create(data, plain(batch_size=64, centering=centering), prefetch=False)
     trainer.step()
     before = trainer.rbm.copy()
     idx = trainer._order[64:].copy()
-    rng_copy = np.random.default_rng()
-    rng_copy.bit_generator.state = trainer.rng.bit_generator.state
+    bits = StepBits(trainer)
     mu = data.mean(0).astype(np.float32) if centering else None
     lam = trainer.lam.copy() if centering else None
-    W, b, c = reference_cd1(before, data[idx], rng_copy, 0.1, mu, lam)
+    W, b, c = reference_cd1(before, data[idx], bits, 0.1, mu, lam)
     info = trainer.step()
     assert info.epoch_ended and len(idx) == 6
     np.testing.assert_allclose(trainer.rbm.W, W, atol=2e-6)
@@ -98,19 +110,18 @@ def test_the_short_last_batch_of_an_epoch_equals_the_cd1_formula(centering):
 @pytest.mark.parametrize("n_hidden", [5, 20])     # 20 takes the one-product path for P(h|v0), P(h|v1)
 def test_one_pcd_step_equals_the_pcd1_formula(n_hidden):
     data = toy_data()
-    trainer = Trainer.create(data, plain(batch_size=16, pcd=True, n_hidden=n_hidden))
+    trainer = Trainer.create(data, plain(batch_size=16, pcd=True, n_hidden=n_hidden), prefetch=False)
     trainer.step()
     before = trainer.rbm.copy()
     h = 2 * trainer._chains[:n_hidden, :16]           # the chains' hidden states (columns), 0/1
     idx = trainer._order[16:32].copy()
-    rng = np.random.default_rng()
-    rng.bit_generator.state = trainer.rng.bit_generator.state
+    bits = StepBits(trainer)
     W, b, c = (a.astype(np.float32) for a in (before.W, before.b, before.c))
     v0 = data[idx].astype(np.float32).T
-    v1 = bernoulli16(np.tanh((W @ h + b[:, None]) * np.float32(0.5)), rng)
+    v1 = bernoulli16(np.tanh((W @ h + b[:, None]) * np.float32(0.5)), bits)
     ph0 = sigmoid(W.T @ v0 + c[:, None])
     ph1 = sigmoid(W.T @ v1 + c[:, None])
-    h_next = bernoulli16(2 * ph1 - 1, rng)
+    h_next = bernoulli16(2 * ph1 - 1, bits)
     trainer.step()
     lr, m = 0.1, 16
     np.testing.assert_allclose(trainer.rbm.W, W + lr * (v0 @ ph0.T - v1 @ ph1.T) / m, atol=2e-6)
@@ -233,11 +244,49 @@ def test_stochastic_batches_turn_pixels_on_with_probability_grey_over_255():
     greys, bits = [], []
     for _ in range(400):
         t.step()
-        greys.append(t._buf.batch_u8[:40].copy())   # the grey batch of this step
-        bits.append(t._buf.V[:12, :40].T.copy())    # its binary sample (samples are V's columns)
+        k = 1 - t._feeder._next                      # the feeder's buffer of this step
+        greys.append(t._feeder.rows[k][:40].copy())  # the grey batch of this step
+        bits.append(t._feeder.V[k][:12, :40].T.copy())   # its binary sample (samples are columns)
     greys, bits = np.concatenate(greys).ravel(), np.concatenate(bits).ravel()
     assert set(np.unique(bits)) <= {0.0, 1.0}
     for lo, hi in [(0, 1), (1, 64), (64, 128), (128, 192), (192, 255), (255, 256)]:
         sel = (greys >= lo) & (greys < hi)
         expected = greys[sel].mean() / 255
         assert abs(bits[sel].mean() - expected) < 0.02, (lo, hi)
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(pcd=True, centering=True, momentum=0.5, weight_decay=1e-3)])
+@pytest.mark.parametrize("stochastic", [False, True])
+def test_preparing_batches_on_a_helper_thread_gives_bit_identical_weights(kw, stochastic):
+    data = toy_data(n=70) * (200 if stochastic else 1)       # 70 = 4 batches of 16 + 6: a short one
+    runs = []
+    for prefetch in (False, True):
+        t = Trainer.create(data, plain(batch_size=16, epochs=3, **kw), blas_threads=1, stochastic=stochastic,
+                           prefetch=prefetch)
+        assert t._feeder.threaded == prefetch
+        while not t.finished:
+            t.step()
+        runs.append(t.rbm.copy())
+    np.testing.assert_array_equal(runs[0].W, runs[1].W)
+    np.testing.assert_array_equal(runs[0].b, runs[1].b)
+    np.testing.assert_array_equal(runs[0].c, runs[1].c)
+
+
+def test_the_helper_thread_ends_with_its_trainer():
+    import gc
+    import threading
+
+    def helpers():
+        return sum(th.name == "rbm-batch-feeder" and th.is_alive() for th in threading.enumerate())
+
+    before = helpers()
+    t = Trainer.create(toy_data(), plain(batch_size=16), blas_threads=1, prefetch=True)
+    t.step()
+    assert helpers() == before + 1
+    del t
+    gc.collect()
+    for _ in range(100):
+        if helpers() == before:
+            break
+        threading.Event().wait(0.01)
+    assert helpers() == before

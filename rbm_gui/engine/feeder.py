@@ -1,0 +1,153 @@
+"""Each mini-batch's inputs -- its data columns and its random bits -- prepared one step ahead.
+
+The trainer's step starts with work that does not depend on the model: gathering the batch's
+rows from the data set (cache misses over tens of MB), writing them as columns, and drawing the
+step's random bits. With one BLAS thread (small models) the second core idles, so a helper
+thread prepares step s+1 while the trainer computes step s; the trainer's own thread then only
+waits if the helper is late. Results do not depend on the thread: the bits come from their own
+generator, one fixed-size block per step in step order, and the data are the rows the trainer
+asks for, so the same seed gives bit-identical weights with or without the helper.
+
+numpy and the standard library only.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+
+import numpy as np
+
+DTYPE = np.float32
+
+
+def bits_generator(rng: np.random.Generator) -> np.random.BitGenerator:
+    """The bits' own stream, derived from ``rng`` without drawing from it when possible
+    (``jumped()``: 2^127 steps ahead, so the streams never meet)."""
+    try:
+        return rng.bit_generator.jumped()
+    except AttributeError:      # a bit generator without jumps (SFC64): seed from one draw
+        return np.random.PCG64(int(rng.integers(0, 2**63)))
+
+
+class BatchFeeder:
+    """Two column buffers ``(n_visible+1, 2B+1)`` (data | negative visibles | one spare column,
+    last row 1) used in turn, and a block of ``words`` random 64-bit words per step.
+
+    ``take(idx)`` returns the buffer and bits for the current step, with the rows ``idx`` of
+    ``data`` in the buffer's first columns (from the helper when it prepared exactly these rows,
+    else copied now). ``prepare(next_idx)`` starts preparing the next step (``next_idx`` None:
+    only the bits). With ``threaded=False`` everything happens in ``take``, in the same order.
+    """
+
+    def __init__(self, data: np.ndarray, batch_size: int, words: int, bits: np.random.BitGenerator,
+                 threaded: bool, binarise=None):
+        nv = data.shape[1]
+        self.data, self.B, self.words, self.bits = data, batch_size, int(words), bits
+        self.binarise = binarise          # stochastic binarisation (uses the trainer's rng): never ahead
+        self.V = [np.zeros((nv + 1, 2 * batch_size + 1), DTYPE) for _ in range(2)]
+        for V in self.V:
+            V[nv] = 1.0
+        self.rows = [np.empty((batch_size, nv), np.uint8) for _ in range(2)]
+        self._next = 0                    # the buffer the next take() returns
+        self._ready_idx = None            # rows the helper put in that buffer
+        self._pending = False             # the helper is preparing (or has prepared) the next step
+        self._box = [None]
+        self._worker = _Worker() if threaded else None
+        if self._worker is not None:
+            self._finalizer = weakref.finalize(self, self._worker.stop)
+
+    @property
+    def threaded(self) -> bool:
+        return self._worker is not None
+
+    def take(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ready_bits = None
+        if self._pending:
+            self._worker.wait()
+            self._pending = False
+            ready_bits = self._box[0]
+        k = self._next
+        if self._ready_idx is None or not np.array_equal(self._ready_idx, idx):
+            _load(self.data, self.rows[k], self.V[k], idx, self.binarise)
+        bits = ready_bits if ready_bits is not None else self.bits.random_raw(self.words)
+        self._ready_idx = None
+        self._next = 1 - k
+        return self.V[k], bits.view(np.int16)
+
+    def prepare(self, next_idx: np.ndarray | None) -> None:
+        if self._worker is None:
+            return
+        if self.binarise is not None:
+            next_idx = None
+        k = self._next
+        self._box = [None]      # the job refers to arrays only, never to the feeder (no cycle)
+        self._worker.run(_prepare, self.data, self.rows[k], self.V[k], next_idx, self.bits, self.words, self._box)
+        self._ready_idx = next_idx
+        self._pending = True
+
+    def close(self) -> None:
+        """Stop the helper thread (also done when the feeder is garbage-collected)."""
+        if self._worker is not None:
+            if self._pending:
+                self._worker.wait()
+                self._pending = False
+            self._finalizer()
+
+
+def _load(data, rows, V, idx, binarise=None) -> None:
+    """Rows ``idx`` of ``data`` into the first columns of ``V`` (above its ones row)."""
+    rows = rows[:len(idx)]
+    np.take(data, idx, axis=0, out=rows)
+    if binarise is not None:
+        rows = binarise(rows)
+    np.copyto(V[:-1, :len(idx)], rows.T)
+
+
+def _prepare(data, rows, V, idx, bits, words, box) -> None:
+    if idx is not None:
+        _load(data, rows, V, idx)
+    box[0] = bits.random_raw(words)
+
+
+class _Worker:
+    """One daemon thread running one job at a time, handed over with two locks (no polling)."""
+
+    def __init__(self):
+        self._go, self._done = threading.Lock(), threading.Lock()
+        self._go.acquire()
+        self._done.acquire()
+        self._job = None                  # (function, args): arrays only
+        self._error: BaseException | None = None
+        self._alive = True
+        threading.Thread(target=self._loop, name="rbm-batch-feeder", daemon=True).start()
+
+    def _loop(self) -> None:
+        while True:
+            self._go.acquire()
+            if not self._alive:
+                return
+            fn, args = self._job
+            try:
+                fn(*args)
+            except BaseException as e:      # re-raised in the trainer's thread by wait()
+                self._error = e
+            self._job = fn = args = None
+            self._done.release()
+
+    def run(self, fn, *args) -> None:
+        self._job = (fn, args)
+        self._go.release()
+
+    def wait(self) -> None:
+        self._done.acquire()
+        if self._error is not None:
+            e, self._error = self._error, None
+            raise e
+
+    def stop(self) -> None:
+        self._alive = False
+        try:
+            self._go.release()
+        except RuntimeError:    # a job is queued: the thread wakes for it and sees _alive False
+            pass

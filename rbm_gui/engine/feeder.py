@@ -19,6 +19,7 @@ import weakref
 import numpy as np
 
 DTYPE = np.float32
+HALF = DTYPE(0.5)
 
 
 def bits_generator(rng: np.random.Generator) -> np.random.BitGenerator:
@@ -31,8 +32,9 @@ def bits_generator(rng: np.random.Generator) -> np.random.BitGenerator:
 
 
 class BatchFeeder:
-    """Two column buffers ``(n_visible+1, 2B+1)`` (data | negative visibles | one spare column,
-    last row 1) used in turn, and a block of ``words`` random 64-bit words per step.
+    """Two column buffers ``(n_visible+1, 2B+2)`` (data / 2 | negative visibles | two spare
+    columns; last row 1) used in turn, and a block of ``words`` random 64-bit words per step.
+    The data columns hold v / 2: the trainer's first product then is already ``x / 2``.
 
     ``take(idx)`` returns the buffer and bits for the current step, with the rows ``idx`` of
     ``data`` in the buffer's first columns (from the helper when it prepared exactly these rows,
@@ -45,7 +47,7 @@ class BatchFeeder:
         nv = data.shape[1]
         self.data, self.B, self.words, self.bits = data, batch_size, int(words), bits
         self.binarise = binarise          # stochastic binarisation (uses the trainer's rng): never ahead
-        self.V = [np.zeros((nv + 1, 2 * batch_size + 1), DTYPE) for _ in range(2)]
+        self.V = [np.zeros((nv + 1, 2 * batch_size + 2), DTYPE) for _ in range(2)]
         for V in self.V:
             V[nv] = 1.0
         self.rows = [np.empty((batch_size, nv), np.uint8) for _ in range(2)]
@@ -96,12 +98,12 @@ class BatchFeeder:
 
 
 def _load(data, rows, V, idx, binarise=None) -> None:
-    """Rows ``idx`` of ``data`` into the first columns of ``V`` (above its ones row)."""
+    """Rows ``idx`` of ``data``, halved, into the first columns of ``V`` (above its last row)."""
     rows = rows[:len(idx)]
     np.take(data, idx, axis=0, out=rows)
     if binarise is not None:
         rows = binarise(rows)
-    np.copyto(V[:-1, :len(idx)], rows.T)
+    np.multiply(rows.T, HALF, out=V[:-1, :len(idx)])
 
 
 def _prepare(data, rows, V, idx, bits, words, box) -> None:

@@ -84,7 +84,7 @@ class _Buffers:
     n_visible: int
     n_hidden: int
     v_bool: np.ndarray = field(init=False)  # stochastic binarisation of the batch
-    H: np.ndarray = field(init=False)       # (nh, 2B+1): (ph0 - lam) | -(ph1 - lam) | centring, scaled
+    H: np.ndarray = field(init=False)       # (nh, 2B+2): the hidden stack (see _cd_update) | 2 columns
     hs: np.ndarray = field(init=False)      # (nh+1, B) sampled hidden states as 0 / 0.5; last row 0.5
     pv: np.ndarray = field(init=False)      # (nv+1, B) negative-phase visible input
     y: np.ndarray = field(init=False)       # (nh, B) scratch: thresholds for hidden draws
@@ -92,18 +92,21 @@ class _Buffers:
     def __post_init__(self):
         B, nv, nh = self.B, self.n_visible, self.n_hidden
         self.v_bool = np.empty((B, nv), dtype=bool)
-        self.H = np.zeros((nh, 2 * B + 1), dtype=DTYPE)
+        self.H = np.zeros((nh, 2 * B + 2), dtype=DTYPE)
         self.hs = np.zeros((nh + 1, B), dtype=DTYPE)
         self.hs[nh] = 0.5
         self.pv = np.empty((nv + 1, B), dtype=DTYPE)
         self.y = np.empty((nh, B), dtype=DTYPE)
-        self._sign = {}
+        self._cols = {}
 
-    def sign(self, m: int) -> np.ndarray:
-        """(2m,) +1 for the data columns, -1 for the negative ones."""
-        if m not in self._sign:
-            self._sign[m] = np.concatenate([np.ones(m, DTYPE), -np.ones(m, DTYPE)])
-        return self._sign[m]
+    def columns(self, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per-column constants for m samples: the scale of the stored V columns (1/2 for the
+        data, 1 for the negative visibles), the hidden stack's sign / V scale (+1, -1/2), and ones."""
+        if m not in self._cols:
+            f = np.concatenate([np.full(m, 0.5, DTYPE), np.ones(m, DTYPE)])
+            s = np.concatenate([np.ones(m, DTYPE), np.full(m, -0.5, DTYPE)])
+            self._cols[m] = (f, s, np.ones(m, DTYPE))
+        return self._cols[m]
 
 
 class Trainer:
@@ -346,7 +349,8 @@ class Trainer:
         V0, V1 = V[:, :m], V[:, m:2 * m]
         H0, H1 = H[:nh, :m], H[:nh, m:2 * m]
         pv_full, pv, y = buf.pv[:, :m], buf.pv[:nv, :m], buf.y[:, :m]
-        V[nv, :2 * m] = 1.0
+        f_col, s_col, ones = buf.columns(m)
+        V[nv, :2 * m] = f_col                   # the ones row, scaled like its column (v0 / 2)
         if self._vel_is_gradient and (mom != 0.0 or cfg.weight_decay > 0):
             np.copyto(P[self._vel_row], P[1])       # the last step's velocity, before row 1 is reused
         self._vel_is_gradient = False
@@ -359,8 +363,7 @@ class Trainer:
         if pcd:     # PCD: the negative chain continues from last step's hidden states
             hs = self._chains[:, :m]
         else:       # CD: it starts at the data: t0 = tanh((W.T v0 + c) / 2), P(h|v0) = (1 + t0) / 2
-            np.matmul(Wc.T, V0, out=H0)
-            H0 *= 0.5
+            np.matmul(Wc.T, V0, out=H0)                # V0 holds v0 / 2 (and 1/2)
             np.tanh(H0, out=H0)
             hs = self._draw_hidden(H0, buf.hs[:, :m], y, uniforms(y.shape))
         for t in range(cfg.cd_k):
@@ -378,41 +381,47 @@ class Trainer:
         if pcd:
             H0x = H[:nh, :2 * m] if fuse else H0
             np.matmul(Wc.T, V[:, :2 * m] if fuse else V0, out=H0x)    # P(h|v0) (and P(h|v1))
-            H0x *= 0.5
+            if fuse:
+                H1 *= 0.5
             np.tanh(H0x, out=H0x)
             # the chains' next hidden state, from P(h|v1) under the weights before this update
             # (as scikit-learn's PCD does): one product fewer than sampling it after the update
             self._draw_hidden(H1, self._chains[:, :m], y, uniforms(y.shape))
         need_mean_h0 = cfg.centering or cfg.sparsity_cost > 0
-        mean_h0 = (0.5 + (0.5 / m) * H0.sum(axis=1)).astype(DTYPE) if need_mean_h0 else None
-        # The stacks scaled by lr / m, so the product is lr x the mean gradient directly:
-        # (t + 1 - 2 lam) * (+-lr / 2m) = +-(lr / m) (P(h) - lam).
+        mean_h0 = (0.5 + (0.5 / m) * (H0 @ ones)).astype(DTYPE) if need_mean_h0 else None
+        # The gradient as ONE product V H.T, scaled by lr / m. Sample n has the true hidden
+        # stack value (P(h|v) - lam) * sign_n * lr/m = (t + a) * sign_n * lr / 2m, a = 1 - 2 lam,
+        # and V stores v_n * f_n (f = 1/2 for the data), so H stores (t + a) * s_n * lr/m with
+        # s = sign / (2 f) = (+1, -1/2). The a-part is rank one: the column pair (V s lr/m, a).
         scale = lr / m
         Hs = H[:nh, :2 * m]
-        if cfg.centering:
-            Hs += (1.0 - 2.0 * self.lam)[:, None]
-        else:
-            Hs += 1.0
-        srow = buf.sign(m) * scale                          # +-lr/m per column
-        Hs *= 0.5 * srow
+        srow = s_col * scale
+        Hs *= srow
+        u = V[:, :2 * m] @ srow                 # (nv+1,): sum_n V_n s_n lr/m
         G = self._G
+        np.multiply(u[:nv], 2.0, out=G[:nv, nh])   # lr x grad b = sum_n v_n sign_n lr/m (mu cancels)
+        V[:, 2 * m] = u
+        V[nv, 2 * m] = 0.0                      # = sum_n f_n s_n = 0 exactly
         if cfg.centering:
-            # sum_n (v_n - mu) H_n = V H.T - mu (sum_n H_n): one extra column pair (mu, -sum H).
-            V[:nv, 2 * m] = self.mu
-            V[nv, 2 * m] = 0.0
-            np.sum(Hs, axis=1, out=H[:nh, 2 * m])
-            H[:nh, 2 * m] *= -1.0
-            np.matmul(V[:, :2 * m + 1], H[:nh, :2 * m + 1].T, out=G[:, :nh])
+            H[:nh, 2 * m] = 1.0 - 2.0 * self.lam
+            # sum_n (v_n - mu) H_n = V H.T - mu (sum_n H_n): one more column pair (mu, -sum H);
+            # sum_n H_n (true values) = sum_n f_n (stored t-part); the a-part sums to 0.
+            V[:nv, 2 * m + 1] = self.mu
+            V[nv, 2 * m + 1] = 0.0
+            np.matmul(Hs, f_col, out=H[:nh, 2 * m + 1])
+            H[:nh, 2 * m + 1] *= -1.0
+            k = 2 * m + 2
         else:
-            np.matmul(V[:, :2 * m], H[:nh, :2 * m].T, out=G[:, :nh])
-        np.matmul(V[:nv, :2 * m], srow, out=G[:nv, nh])     # lr x grad b (mu cancels)
-        # G = lr x [[grad W, grad b], [grad c, 0]] (the c row from the ones row of V)
+            H[:nh, 2 * m] = 1.0
+            k = 2 * m + 1
+        np.matmul(V[:, :k], H[:nh, :k].T, out=G[:, :nh])
+        # G = lr x [[grad W, grad b], [grad c, 0]] (the c row from the last row of V)
         if cfg.sparsity_cost > 0:
             self._q *= 0.9
             self._q += 0.1 * mean_h0
             penalty = (lr * cfg.sparsity_cost) * (self._q - cfg.sparsity_target)
             G[nv, :nh] -= penalty
-            G[:nv, :nh] -= np.outer(V[:nv, :m].mean(axis=1), penalty).astype(DTYPE)
+            G[:nv, :nh] -= np.outer(2.0 * V[:nv, :m].mean(axis=1), penalty).astype(DTYPE)
         # momentum and decay in one product: v' = mom v + G - lr wd theta (biases not decayed)
         decay = lr * cfg.weight_decay
         if mom == 0.0 and decay == 0.0:

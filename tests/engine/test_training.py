@@ -107,10 +107,12 @@ def test_the_short_last_batch_of_an_epoch_equals_the_cd1_formula(centering):
     np.testing.assert_allclose(trainer.rbm.c, c, atol=2e-6)
 
 
+@pytest.mark.parametrize("centering", [False, True])
 @pytest.mark.parametrize("n_hidden", [5, 20])     # 20 takes the one-product path for P(h|v0), P(h|v1)
-def test_one_pcd_step_equals_the_pcd1_formula(n_hidden):
+def test_one_pcd_step_equals_the_pcd1_formula(n_hidden, centering):
     data = toy_data()
-    trainer = Trainer.create(data, plain(batch_size=16, pcd=True, n_hidden=n_hidden), prefetch=False)
+    trainer = Trainer.create(data, plain(batch_size=16, pcd=True, n_hidden=n_hidden, centering=centering),
+                             prefetch=False)
     trainer.step()
     before = trainer.rbm.copy()
     h = 2 * trainer._chains[:n_hidden, :16]           # the chains' hidden states (columns), 0/1
@@ -122,11 +124,16 @@ def test_one_pcd_step_equals_the_pcd1_formula(n_hidden):
     ph0 = sigmoid(W.T @ v0 + c[:, None])
     ph1 = sigmoid(W.T @ v1 + c[:, None])
     h_next = bernoulli16(2 * ph1 - 1, bits)
+    mu = data.mean(0).astype(np.float32)[:, None] if centering else np.zeros((12, 1), np.float32)
+    lam = trainer.lam.copy()[:, None] if centering else np.zeros((n_hidden, 1), np.float32)
     trainer.step()
     lr, m = 0.1, 16
-    np.testing.assert_allclose(trainer.rbm.W, W + lr * (v0 @ ph0.T - v1 @ ph1.T) / m, atol=2e-6)
-    np.testing.assert_allclose(trainer.rbm.b, b + lr * (v0.sum(1) - v1.sum(1)) / m, atol=2e-6)
-    np.testing.assert_allclose(trainer.rbm.c, c + lr * (ph0.sum(1) - ph1.sum(1)) / m, atol=2e-6)
+    dW = ((v0 - mu) @ (ph0 - lam).T - (v1 - mu) @ (ph1 - lam).T) / m
+    db = (v0.sum(1) - v1.sum(1)) / m - dW @ lam[:, 0]
+    dc = (ph0.sum(1) - ph1.sum(1)) / m - mu[:, 0] @ dW
+    np.testing.assert_allclose(trainer.rbm.W, W + lr * dW, atol=2e-6)
+    np.testing.assert_allclose(trainer.rbm.b, b + lr * db, atol=2e-6)
+    np.testing.assert_allclose(trainer.rbm.c, c + lr * dc, atol=2e-6)
     # the chains move on from P(h|v1) (a draw can flip where 32768 t sits within rounding of an integer)
     assert np.mean(2 * trainer._chains[:n_hidden, :16] != h_next) < 0.02
 
@@ -246,7 +253,7 @@ def test_stochastic_batches_turn_pixels_on_with_probability_grey_over_255():
         t.step()
         k = 1 - t._feeder._next                      # the feeder's buffer of this step
         greys.append(t._feeder.rows[k][:40].copy())  # the grey batch of this step
-        bits.append(t._feeder.V[k][:12, :40].T.copy())   # its binary sample (samples are columns)
+        bits.append(2 * t._feeder.V[k][:12, :40].T)   # its binary sample (columns, stored halved)
     greys, bits = np.concatenate(greys).ravel(), np.concatenate(bits).ravel()
     assert set(np.unique(bits)) <= {0.0, 1.0}
     for lo, hi in [(0, 1), (1, 64), (64, 128), (128, 192), (192, 255), (255, 256)]:

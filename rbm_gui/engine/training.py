@@ -41,6 +41,13 @@ from rbm_gui.engine.numerics import sigmoid
 from rbm_gui.engine.rbm import DTYPE, RBM
 
 
+#: The helper thread pays off only when a step's data and bits are worth handing over (~50 us
+#: per step): measured at 20 hidden units, 784 pixels, one BLAS thread: batch 10 -38%, 25 -22%,
+#: 35 +-1%, 50 +9%, 100 +20% digits/s. With several BLAS threads it cost 2-3% (400 units, batch
+#: 100: the helper takes the core the BLAS's second thread uses), so it is off there.
+PREFETCH_MIN_PIXELS = 40 * 784
+
+
 class TrainingDiverged(ArithmeticError):
     """The update became NaN or infinite, or the weights exploded; the parameters are those
     before the failing step."""
@@ -128,7 +135,8 @@ class Trainer:
         thread count (OpenBLAS picks other kernels for other thread counts).
     prefetch : prepare each mini-batch's data columns and random bits one step ahead on a helper
         thread (``engine/feeder.py``); "auto" (default) does so when the products run on one BLAS
-        thread and another core is free. The weights do not depend on it.
+        thread, another core is free and the batch is large enough (``PREFETCH_MIN_PIXELS``).
+        The weights do not depend on it.
     """
 
     def __init__(self, rbm: RBM, data: np.ndarray, config: TrainingConfig,
@@ -180,7 +188,8 @@ class Trainer:
         # one block per step: cd_k hidden and cd_k visible draws of B columns, 4 draws per word.
         words = -(-config.cd_k * (nh + nv) * self.batch_size // 4)
         if prefetch == "auto":
-            prefetch = self.blas_threads == 1 and (os.cpu_count() or 1) >= 2
+            prefetch = (self.blas_threads == 1 and (os.cpu_count() or 1) >= 2
+                        and self.batch_size * nv >= PREFETCH_MIN_PIXELS)
         binarise = self._binarise if self.stochastic else None
         self._feeder = BatchFeeder(data, self.batch_size, words, bits_generator(self.rng), bool(prefetch), binarise)
         self._chains = None

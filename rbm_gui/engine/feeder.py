@@ -34,8 +34,8 @@ def bits_generator(rng: np.random.Generator) -> np.random.BitGenerator:
 
 class BatchFeeder:
     """Two column buffers ``(n_visible+1, 2B+2)`` (data / 2 | negative visibles | two spare
-    columns; last row 1) used in turn, and a block of ``words`` random 64-bit words per step.
-    The data columns hold v / 2: the trainer's first product then is already ``x / 2``.
+    columns; the last row is the trainer's) used in turn, and a block of ``words`` random 64-bit
+    words per step. The data columns hold v / 2: the trainer's first product then is ``x / 2``.
 
     ``take(idx)`` returns the buffer and bits for the current step, with the rows ``idx`` of
     ``data`` in the buffer's first columns (from the helper when it prepared exactly these rows,
@@ -49,8 +49,6 @@ class BatchFeeder:
         self.data, self.B, self.words, self.bits = data, batch_size, int(words), bits
         self.binarise = binarise          # stochastic binarisation (uses the trainer's rng): never ahead
         self.V = [np.zeros((nv + 1, 2 * batch_size + 2), DTYPE) for _ in range(2)]
-        for V in self.V:
-            V[nv] = 1.0
         self.rows = [np.empty((batch_size, nv), np.uint8) for _ in range(2)]
         self.cols = [np.empty((nv, batch_size), np.uint8) for _ in range(2)]
         self._next = 0                    # the buffer the next take() returns

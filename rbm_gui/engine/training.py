@@ -82,6 +82,7 @@ class StepInfo:
 #: multiple of 2^-16 (exact at 0 and 1). Four draws come from one 64-bit output of the
 #: generator, 3x cheaper than float32 uniforms, and the sigmoid itself is never formed.
 BERNOULLI_BITS = 16
+_THRESHOLD_SCALE = 2.0 ** (BERNOULLI_BITS - 1)     # 32768: tanh in [-1, 1] -> the int16 range
 
 
 @dataclass
@@ -330,7 +331,7 @@ class Trainer:
         """Hidden states drawn from ``t = tanh(x / 2)`` with the 16-bit uniforms ``s`` into
         ``out[:nh]`` as 0 / 0.5; returns ``out``."""
         nh = t.shape[0]
-        np.multiply(t, 32768.0, out=y)
+        np.multiply(t, _THRESHOLD_SCALE, out=y)
         np.less(s, y, out=out[:nh])
         out[:nh] *= 0.5
         return out
@@ -380,7 +381,7 @@ class Trainer:
         for t in range(cfg.cd_k):
             np.matmul(th, hs, out=pv_full)             # (W h + b) / 2, as hs holds h / 2 and 1/2
             np.tanh(pv, out=pv)
-            pv *= 32768.0
+            pv *= _THRESHOLD_SCALE
             np.less(uniforms(pv.shape), pv, out=V[:nv, m:2 * m])
             if t + 1 == cfg.cd_k and fuse:
                 break                   # the last P(h|v1) comes with P(h|v0) in one product below

@@ -19,7 +19,6 @@ import weakref
 import numpy as np
 
 DTYPE = np.float32
-HALF = DTYPE(0.5)
 
 
 def bits_generator(rng: np.random.Generator) -> np.random.BitGenerator:
@@ -33,9 +32,9 @@ def bits_generator(rng: np.random.Generator) -> np.random.BitGenerator:
 
 
 class BatchFeeder:
-    """Two column buffers ``(n_visible+1, 2B+2)`` (data / 2 | negative visibles | two spare
+    """Two column buffers ``(n_visible+1, 2B+2)`` (data | negative visibles | two spare
     columns; the last row is the trainer's) used in turn, and a block of ``words`` random 64-bit
-    words per step. The data columns hold v / 2: the trainer's first product then is ``x / 2``.
+    words per step.
 
     ``take(idx)`` returns the buffer and bits for the current step, with the rows ``idx`` of
     ``data`` in the buffer's first columns (from the helper when it prepared exactly these rows,
@@ -99,12 +98,12 @@ class BatchFeeder:
 
 
 def _load(data, rows, cols, V, idx, binarise=None) -> None:
-    """Rows ``idx`` of ``data``, halved, into the first columns of ``V`` (above its last row)."""
+    """Rows ``idx`` of ``data`` into the first columns of ``V`` (above its last row)."""
     m = len(idx)
     np.take(data, idx, axis=0, out=rows[:m])
     src = rows[:m] if binarise is None else binarise(rows[:m])
-    np.copyto(cols[:, :m], src.T)            # transpose bytes first: ~10 us less than in float
-    np.multiply(cols[:, :m], HALF, out=V[:-1, :m])
+    np.copyto(cols[:, :m], src.T)            # transposed as bytes, then cast (plain casts are fast:
+    np.copyto(V[:-1, :m], cols[:, :m])       # 33 us for 784 x 100 here, a multiply-and-cast 47)
 
 
 def _prepare(data, rows, cols, V, idx, bits, words, box) -> None:

@@ -12,10 +12,11 @@ samples as columns, and is built so that nearly all work happens inside a few BL
   batch and a constant 1/2 under the hidden samples, the products ``theta.T @ V`` and
   ``theta @ h`` already contain the biases.
 - The positive and negative statistics are stacked, ``V = [v0 | v1]`` and ``H = [ph0 | -ph1]``
-  (scaled by lr / m), so ONE product ``V @ H.T`` gives the whole step for ``W``, ``b`` and ``c``
-  (the bias parts come from the ones row and a +-lr/m row).
-- Momentum and weight decay are one matrix-vector product over the stacked rows
-  ``(velocity, gradient, theta)``: ``velocity' = mom * velocity + gradient - lr * wd * theta``.
+  (up to an affine part), so ONE product ``V @ H.T`` gives the whole step for ``W``, ``b`` and
+  ``c`` (the bias parts come from the ones row and a +-1 row).
+- Momentum, weight decay and the step's scale lr / m are one matrix-vector product over the
+  stacked rows ``(velocity, gradient, theta)``:
+  ``velocity' = mom * velocity + lr / m * gradient - lr * wd * theta``.
 - Bernoulli draws compare ``tanh(x / 2)`` with 16-bit uniforms (``BERNOULLI_BITS``); each step's
   bits and data columns come from ``feeder.BatchFeeder``, prepared one step ahead on a helper
   thread when that pays off (``PREFETCH_MIN_PIXELS``).
@@ -30,6 +31,7 @@ do not know about centring.
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -85,6 +87,38 @@ BERNOULLI_BITS = 16
 _THRESHOLD_SCALE = 2.0 ** (BERNOULLI_BITS - 1)     # 32768: tanh in [-1, 1] -> the int16 range
 
 
+class _Plan:
+    """The views and constants of one step on ``m`` samples with one of the feeder's column
+    buffers ``V`` (made once per buffer and batch size: slicing costs microseconds per step)."""
+
+    def __init__(self, buf: "_Buffers", V: np.ndarray, m: int, mu: np.ndarray | None):
+        nv, nh = buf.n_visible, buf.n_hidden
+        H = buf.H
+        self.V = V
+        self.V0, self.V1, self.V1v, self.Vs = V[:, :m], V[:, m:2 * m], V[:nv, m:2 * m], V[:, :2 * m]
+        self.u_col = V[:, 2 * m]
+        k = 2 * m + (2 if mu is not None else 1)     # the gradient product's inner size
+        self.Vk, self.HkT = V[:, :k], H[:, :k].T
+        self.H0, self.H1, self.Hs = H[:, :m], H[:, m:2 * m], H[:, :2 * m]
+        self.a_col, self.sum_col = H[:, 2 * m], H[:, 2 * m + 1]
+        self.pv_full, self.pv, self.y = buf.pv[:, :m], buf.pv[:nv, :m], buf.y[:, :m]
+        self.hs = buf.hs[:, :m]
+        self.sign = np.concatenate([np.ones(m, DTYPE), np.full(m, -1.0, DTYPE)])   # data +, model -
+        self.ones = np.ones(m, DTYPE)
+        self.minus_ones = np.full(2 * m, -1.0, DTYPE)
+        self.n_h, self.n_v = nh * m, nv * m          # draws per hidden / visible sample of the batch
+        self.mu = mu
+
+    def prepare_buffer(self) -> None:
+        """Constant rows and columns of ``V``, written when the buffer was last used with another m:
+        the ones row (biases ride in the products) and, with centring, the column (mu, 0)."""
+        V, m, nv = self.V, self.V0.shape[1], self.V.shape[0] - 1
+        V[nv] = 1.0
+        if self.mu is not None:
+            V[:nv, 2 * m + 1] = self.mu
+            V[nv, 2 * m + 1] = 0.0
+
+
 @dataclass
 class _Buffers:
     """Preallocated float32 work arrays for a batch size ``B``, samples as columns: on this
@@ -107,16 +141,18 @@ class _Buffers:
         self.hs[nh] = 0.5
         self.pv = np.empty((nv + 1, B), dtype=DTYPE)
         self.y = np.empty((nh, B), dtype=DTYPE)
-        self._cols = {}
+        self._plans: dict[tuple[int, int], _Plan] = {}
+        self._buffer_m: dict[int, int] = {}       # id(V) -> the m it is set up for
 
-    def columns(self, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per-column constants for m samples: the scale of the stored V columns (1/2 for the
-        data, 1 for the negative visibles), the hidden stack's sign / V scale (+1, -1/2), and ones."""
-        if m not in self._cols:
-            f = np.concatenate([np.full(m, 0.5, DTYPE), np.ones(m, DTYPE)])
-            s = np.concatenate([np.ones(m, DTYPE), np.full(m, -0.5, DTYPE)])
-            self._cols[m] = (f, s, np.ones(m, DTYPE))
-        return self._cols[m]
+    def plan(self, V: np.ndarray, m: int, mu: np.ndarray | None) -> _Plan:
+        key = (id(V), m)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = _Plan(self, V, m, mu)
+        if self._buffer_m.get(key[0]) != m:
+            plan.prepare_buffer()
+            self._buffer_m[key[0]] = m
+        return plan
 
 
 class Trainer:
@@ -187,6 +223,7 @@ class Trainer:
         self._q = np.zeros(nh, DTYPE)      # running mean activity, for the sparsity penalty
         self._w_norm: float | None = None  # upper bound of |W| (see _check_divergence)
         self._norm_age = 0
+        self._norm_limit = MAX_WEIGHT_RMS * math.sqrt(nv * nh)
         # The random bits of the Bernoulli draws: their own stream (see feeder.bits_generator),
         # one block per step: cd_k hidden and cd_k visible draws of B columns, 4 draws per word.
         words = -(-config.cd_k * (nh + nv) * self.batch_size // 4)
@@ -293,20 +330,22 @@ class Trainer:
         exact norm of the new weights computed.
         """
         nv, nh = self.rbm.n_visible, self.rbm.n_hidden
-        theta = self._P[2]
         dd = float(vel @ vel)
-        finite = np.isfinite(dd) and (corr_b is None or np.isfinite(corr_b.sum() + corr_c.sum()))
-        limit = MAX_WEIGHT_RMS * np.sqrt(nv * nh)
+        finite = math.isfinite(dd) and (corr_b is None or math.isfinite(float(corr_b.sum() + corr_c.sum())))
+        limit = self._norm_limit
+        new_sq = math.nan
         if finite:
             if self._w_norm is None or self._norm_age >= 64:
-                self._w_norm, self._norm_age = np.sqrt(float(theta @ theta)), 0
-            bound = self._w_norm + np.sqrt(dd)
+                theta = self._P[2]
+                self._w_norm, self._norm_age = math.sqrt(float(theta @ theta)), 0
+            bound = self._w_norm + math.sqrt(dd)
             if bound <= limit:
-                self._w_norm, self._norm_age = bound, self._norm_age + 1
+                self._w_norm = bound
+                self._norm_age += 1
                 return
             new_W = self._theta[:nv, :nh] + vel.reshape(nv + 1, nh + 1)[:nv, :nh]
             new_sq = float(np.square(new_W, dtype=np.float64).sum())
-            finite = np.isfinite(new_sq)
+            finite = math.isfinite(new_sq)
             if finite and new_sq <= limit * limit:
                 self._w_norm, self._norm_age = None, 0
                 return
@@ -327,11 +366,11 @@ class Trainer:
         return out
 
     @staticmethod
-    def _draw_hidden(t: np.ndarray, out: np.ndarray, y: np.ndarray, s: np.ndarray) -> np.ndarray:
-        """Hidden states drawn from ``t = tanh(x / 2)`` with the 16-bit uniforms ``s`` into
-        ``out[:nh]`` as 0 / 0.5; returns ``out``."""
+    def _draw_hidden(t: np.ndarray, scale: float, out: np.ndarray, y: np.ndarray, s: np.ndarray) -> np.ndarray:
+        """Hidden states drawn from ``t = tanh(x / 2)`` (``scale`` = +32768; -32768 when the array
+        holds ``-t``) with the 16-bit uniforms ``s`` into ``out[:nh]`` as 0 / 0.5; returns ``out``."""
         nh = t.shape[0]
-        np.multiply(t, _THRESHOLD_SCALE, out=y)
+        np.multiply(t, scale, out=y)
         np.less(s, y, out=out[:nh])
         out[:nh] *= 0.5
         return out
@@ -341,28 +380,19 @@ class Trainer:
 
         Probabilities are kept as ``t = tanh(x / 2)`` (``sigmoid(x) = (1 + t) / 2``): draws
         compare ``t`` with 16-bit uniforms (``BERNOULLI_BITS``), and the hidden samples are stored
-        as 0 / 0.5 so that ``theta @ h`` already is the visible ``x / 2``.
+        as 0 / 0.5 so that ``theta @ h`` already is the visible ``x / 2``. The hidden stack of the
+        gradient product holds ``[t0 | -t1]``: the sign of the negative phase comes free with the
+        halving of its input (``x1 * -0.5``), as tanh is odd.
         """
-        rbm, buf, cfg = self.rbm, self._buf, self.config
-        nv, nh = rbm.n_visible, rbm.n_hidden
+        cfg = self.config
         th, P = self._theta, self._P
         m = len(idx)
-        V, bits = self._feeder.take(idx)        # this batch's columns (and a ones row), its bits
+        V, bits = self._feeder.take(idx)        # this batch's columns v0 (and a ones row), its bits
         self._feeder.prepare(next_idx)          # the next batch's, meanwhile, on the helper
-        cursor = 0
-
-        def uniforms(shape):                    # the step's bits in order, 16 per draw
-            nonlocal cursor
-            n = shape[0] * shape[1]
-            cursor += n
-            return bits[cursor - n:cursor].reshape(shape)
-
-        H = buf.H
-        V0, V1 = V[:, :m], V[:, m:2 * m]
-        H0, H1 = H[:nh, :m], H[:nh, m:2 * m]
-        pv_full, pv, y = buf.pv[:, :m], buf.pv[:nv, :m], buf.y[:, :m]
-        f_col, s_col, ones = buf.columns(m)
-        V[nv, :2 * m] = f_col                   # the ones row, scaled like its column (v0 / 2)
+        pl = self._buf.plan(V, m, self.mu)
+        H0, H1, y, nh_m, nv_m = pl.H0, pl.H1, pl.y, pl.n_h, pl.n_v
+        nh = H0.shape[0]
+        at = 0                                  # the step's bits are used in order, 16 per draw
         if self._vel_is_gradient and (mom != 0.0 or cfg.weight_decay > 0):
             np.copyto(P[self._vel_row], P[1])       # the last step's velocity, before row 1 is reused
         self._vel_is_gradient = False
@@ -375,81 +405,85 @@ class Trainer:
         if pcd:     # PCD: the negative chain continues from last step's hidden states
             hs = self._chains[:, :m]
         else:       # CD: it starts at the data: t0 = tanh((W.T v0 + c) / 2), P(h|v0) = (1 + t0) / 2
-            np.matmul(Wc.T, V0, out=H0)                # V0 holds v0 / 2 (and 1/2)
+            np.matmul(Wc.T, pl.V0, out=H0)
+            H0 *= 0.5
             np.tanh(H0, out=H0)
-            hs = self._draw_hidden(H0, buf.hs[:, :m], y, uniforms(y.shape))
+            hs = self._draw_hidden(H0, _THRESHOLD_SCALE, pl.hs, y, bits[at:at + nh_m].reshape(H0.shape))
+            at += nh_m
         for t in range(cfg.cd_k):
-            np.matmul(th, hs, out=pv_full)             # (W h + b) / 2, as hs holds h / 2 and 1/2
+            last = t + 1 == cfg.cd_k
+            np.matmul(th, hs, out=pl.pv_full)          # (W h + b) / 2, as hs holds h / 2 and 1/2
+            pv = pl.pv
             np.tanh(pv, out=pv)
             pv *= _THRESHOLD_SCALE
-            np.less(uniforms(pv.shape), pv, out=V[:nv, m:2 * m])
-            if t + 1 == cfg.cd_k and fuse:
+            np.less(bits[at:at + nv_m].reshape(pv.shape), pv, out=pl.V1v)
+            at += nv_m
+            if last and fuse:
                 break                   # the last P(h|v1) comes with P(h|v0) in one product below
-            np.matmul(Wc.T, V1, out=H1)
-            H1 *= 0.5
+            np.matmul(Wc.T, pl.V1, out=H1)
+            H1 *= -0.5 if last else 0.5             # the last one as -t1: the negative phase's sign
             np.tanh(H1, out=H1)
-            if t + 1 < cfg.cd_k:
-                hs = self._draw_hidden(H1, buf.hs[:, :m], y, uniforms(y.shape))
+            if not last:
+                hs = self._draw_hidden(H1, _THRESHOLD_SCALE, pl.hs, y, bits[at:at + nh_m].reshape(H1.shape))
+                at += nh_m
         if pcd:
-            H0x = H[:nh, :2 * m] if fuse else H0
-            np.matmul(Wc.T, V[:, :2 * m] if fuse else V0, out=H0x)    # P(h|v0) (and P(h|v1))
             if fuse:
-                H1 *= 0.5
-            np.tanh(H0x, out=H0x)
+                np.matmul(Wc.T, pl.Vs, out=pl.Hs)      # P(h|v0) and P(h|v1)
+                H1 *= -0.5
+            else:
+                np.matmul(Wc.T, pl.V0, out=H0)
+            H0 *= 0.5
+            np.tanh(pl.Hs if fuse else H0, out=pl.Hs if fuse else H0)
             # the chains' next hidden state, from P(h|v1) under the weights before this update
             # (as scikit-learn's PCD does): one product fewer than sampling it after the update
-            self._draw_hidden(H1, self._chains[:, :m], y, uniforms(y.shape))
+            self._draw_hidden(H1, -_THRESHOLD_SCALE, self._chains[:, :m], y, bits[at:at + nh_m].reshape(H1.shape))
         need_mean_h0 = cfg.centering or cfg.sparsity_cost > 0
-        mean_h0 = (0.5 + (0.5 / m) * (H0 @ ones)).astype(DTYPE) if need_mean_h0 else None
-        # The gradient as ONE product V H.T, scaled by lr / m. Sample n has the true hidden
-        # stack value (P(h|v) - lam) * sign_n * lr/m = (t + a) * sign_n * lr / 2m, a = 1 - 2 lam,
-        # and V stores v_n * f_n (f = 1/2 for the data), so H stores (t + a) * s_n * lr/m with
-        # s = sign / (2 f) = (+1, -1/2). The a-part is rank one: the column pair (V s lr/m, a).
-        scale = lr / m
-        Hs = H[:nh, :2 * m]
-        srow = s_col * scale
-        Hs *= srow
-        u = V[:, :2 * m] @ srow                 # (nv+1,): sum_n V_n s_n lr/m
+        mean_h0 = (0.5 + (0.5 / m) * (H0 @ pl.ones)).astype(DTYPE) if need_mean_h0 else None
+        # The gradient as ONE product V H.T. Sample n's true hidden stack value is
+        # sign_n (P(h|v_n) - lam) = sign_n (t_n + a) / 2 with a = 1 - 2 lam: H holds sign_n t_n
+        # and the a-part, rank one, is the column pair (u = sum_n sign_n v_n, a). So the product
+        # is G = (2m / lr) x lr grad. When the update is the gradient itself (no momentum, no
+        # decay) H is scaled by sigma = lr / 2m first; otherwise sigma joins the momentum product.
+        decay = lr * cfg.weight_decay
+        sigma = DTYPE(lr / (2 * m))
+        direct = mom == 0.0 and decay == 0.0
+        rho = sigma if direct else DTYPE(1.0)
+        if direct:
+            pl.Hs *= sigma
+        u = np.matmul(pl.Vs, pl.sign, out=pl.u_col)     # sum_n sign_n v_n (and sum_n sign_n = 0)
         G = self._G
-        np.multiply(u[:nv], 2.0, out=G[:nv, nh])   # lr x grad b = sum_n v_n sign_n lr/m (mu cancels)
-        V[:, 2 * m] = u
-        V[nv, 2 * m] = 0.0                      # = sum_n f_n s_n = 0 exactly
+        np.multiply(u[:-1], 2 * rho, out=G[:-1, nh])   # grad b = sum_n sign_n v_n / m (mu cancels)
         if cfg.centering:
-            H[:nh, 2 * m] = 1.0 - 2.0 * self.lam
-            # sum_n (v_n - mu) H_n = V H.T - mu (sum_n H_n): one more column pair (mu, -sum H);
-            # sum_n H_n (true values) = sum_n f_n (stored t-part); the a-part sums to 0.
-            V[:nv, 2 * m + 1] = self.mu
-            V[nv, 2 * m + 1] = 0.0
-            np.matmul(Hs, f_col, out=H[:nh, 2 * m + 1])
-            H[:nh, 2 * m + 1] *= -1.0
-            k = 2 * m + 2
+            np.multiply(self.lam, -2 * rho, out=pl.a_col)
+            pl.a_col += rho
+            # sum_n (v_n - mu) H_n = V H.T - mu (sum_n H_n): the column pair (mu, -sum H) (set
+            # up in the plan); the a-part sums to 0 over the batch (sum_n sign_n = 0)
+            np.matmul(pl.Hs, pl.minus_ones, out=pl.sum_col)
         else:
-            H[:nh, 2 * m] = 1.0
-            k = 2 * m + 1
-        np.matmul(V[:, :k], H[:nh, :k].T, out=G[:, :nh])
-        # G = lr x [[grad W, grad b], [grad c, 0]] (the c row from the last row of V)
+            pl.a_col.fill(rho)
+        np.matmul(pl.Vk, pl.HkT, out=G[:, :nh])
+        kappa = 1.0 if direct else float(sigma)   # G x kappa = lr x [[grad W, grad b], [grad c, 0]]
         if cfg.sparsity_cost > 0:
             self._q *= 0.9
             self._q += 0.1 * mean_h0
-            penalty = (lr * cfg.sparsity_cost) * (self._q - cfg.sparsity_target)
-            G[nv, :nh] -= penalty
-            G[:nv, :nh] -= np.outer(2.0 * V[:nv, :m].mean(axis=1), penalty).astype(DTYPE)
-        # momentum and decay in one product: v' = mom v + G - lr wd theta (biases not decayed)
-        decay = lr * cfg.weight_decay
-        if mom == 0.0 and decay == 0.0:
+            penalty = (lr * cfg.sparsity_cost / kappa) * (self._q - cfg.sparsity_target)
+            G[-1, :nh] -= penalty
+            G[:-1, :nh] -= np.outer(pl.V0[:-1].mean(axis=1), penalty).astype(DTYPE)
+        # momentum and decay in one product: v' = mom v + kappa G - lr wd theta (biases not decayed)
+        if direct:
             new_row, self._vel_is_gradient = 1, True
         else:
             cur = self._vel_row
             new_row = 3 if cur == 0 else 0
-            coef = np.array([mom, 1.0, -decay] if cur == 0 else [1.0, -decay, mom], DTYPE)
+            coef = np.array([mom, kappa, -decay] if cur == 0 else [kappa, -decay, mom], DTYPE)
             np.matmul(coef, P[0:3] if cur == 0 else P[1:4], out=P[new_row])
             if decay:
-                vel2 = P[new_row].reshape(nv + 1, nh + 1)
-                vel2[:nv, nh] += decay * th[:nv, nh]
-                vel2[nv, :nh] += decay * th[nv, :nh]
+                vel2 = P[new_row].reshape(th.shape)
+                vel2[:-1, nh] += decay * th[:-1, nh]
+                vel2[-1, :nh] += decay * th[-1, :nh]
         vel = P[new_row]
         if cfg.centering:   # centred bias steps -> standard parameters (offsets held fixed)
-            vW = vel.reshape(nv + 1, nh + 1)[:nv, :nh]
+            vW = vel.reshape(th.shape)[:-1, :nh]
             corr_b, corr_c = vW @ self.lam, self.mu @ vW
         else:
             corr_b = corr_c = None
@@ -458,7 +492,7 @@ class Trainer:
             self._vel_row = new_row
         P[2] += vel                                     # W, b and c in one pass
         if cfg.centering:
-            th[:nv, nh] -= corr_b
-            th[nv, :nh] -= corr_c
+            th[:-1, nh] -= corr_b
+            th[-1, :nh] -= corr_c
             self.lam *= 1.0 - cfg.offset_rate
             self.lam += cfg.offset_rate * mean_h0

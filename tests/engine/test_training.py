@@ -253,7 +253,7 @@ def test_stochastic_batches_turn_pixels_on_with_probability_grey_over_255():
         t.step()
         k = 1 - t._feeder._next                      # the feeder's buffer of this step
         greys.append(t._feeder.rows[k][:40].copy())  # the grey batch of this step
-        bits.append(2 * t._feeder.V[k][:12, :40].T)   # its binary sample (columns, stored halved)
+        bits.append(t._feeder.V[k][:12, :40].T.copy())   # its binary sample (as columns)
     greys, bits = np.concatenate(greys).ravel(), np.concatenate(bits).ravel()
     assert set(np.unique(bits)) <= {0.0, 1.0}
     for lo, hi in [(0, 1), (1, 64), (64, 128), (128, 192), (192, 255), (255, 256)]:

@@ -43,13 +43,16 @@ class BatchFeeder:
     """
 
     def __init__(self, data: np.ndarray, batch_size: int, words: int, bits: np.random.BitGenerator,
-                 threaded: bool, binarise=None):
+                 threaded: bool, binarise=None, lit_rows: bool = False):
         nv = data.shape[1]
         self.data, self.B, self.words, self.bits = data, batch_size, int(words), bits
         self.binarise = binarise          # stochastic binarisation (uses the trainer's rng): never ahead
         self.V = [np.zeros((nv + 1, 2 * batch_size + 2), DTYPE) for _ in range(2)]
         self.rows = [np.empty((batch_size, nv), np.uint8) for _ in range(2)]
         self.cols = [np.empty((nv, batch_size), np.uint8) for _ in range(2)]
+        # with lit_rows: the pixels on in some sample of the batch, then n_visible (the ones row);
+        # lit[k][-1] holds how many there are
+        self.lit = [np.empty(nv + 2, np.intp) for _ in range(2)] if lit_rows else None
         self._next = 0                    # the buffer the next take() returns
         self._ready_idx = None            # rows the helper put in that buffer
         self._pending = False             # the helper is preparing (or has prepared) the next step
@@ -62,7 +65,9 @@ class BatchFeeder:
     def threaded(self) -> bool:
         return self._worker is not None
 
-    def take(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def take(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """The step's buffer, its bits as int16, and (with ``lit_rows``) the rows of the buffer
+        not all 0 in the batch's data columns: the lit pixels, then the ones row."""
         ready_bits = None
         if self._pending:
             self._worker.wait()
@@ -70,11 +75,18 @@ class BatchFeeder:
             ready_bits = self._box[0]
         k = self._next
         if self._ready_idx is None or not np.array_equal(self._ready_idx, idx):
-            _load(self.data, self.rows[k], self.cols[k], self.V[k], idx, self.binarise)
+            _load(self.data, self.rows[k], self.cols[k], self.V[k], idx, self.binarise, self._lit(k))
         bits = ready_bits if ready_bits is not None else self.bits.random_raw(self.words)
         self._ready_idx = None
         self._next = 1 - k
-        return self.V[k], bits.view(np.int16)
+        lit = None
+        if self.lit is not None:
+            lit = self.lit[k]
+            lit = lit[:lit[-1]]
+        return self.V[k], bits.view(np.int16), lit
+
+    def _lit(self, k: int) -> np.ndarray | None:
+        return None if self.lit is None else self.lit[k]
 
     def prepare(self, next_idx: np.ndarray | None) -> None:
         if self._worker is None:
@@ -84,7 +96,7 @@ class BatchFeeder:
         k = self._next
         self._box = [None]      # the job refers to arrays only, never to the feeder (no cycle)
         self._worker.run(_prepare, self.data, self.rows[k], self.cols[k], self.V[k], next_idx, self.bits, self.words,
-                         self._box)
+                         self._box, self._lit(k))
         self._ready_idx = next_idx
         self._pending = True
 
@@ -97,18 +109,25 @@ class BatchFeeder:
             self._finalizer()
 
 
-def _load(data, rows, cols, V, idx, binarise=None) -> None:
-    """Rows ``idx`` of ``data`` into the first columns of ``V`` (above its last row)."""
+def _load(data, rows, cols, V, idx, binarise=None, lit=None) -> None:
+    """Rows ``idx`` of ``data`` into the first columns of ``V`` (above its last row); with
+    ``lit``, also the indices of the pixels on in some of them (see ``BatchFeeder.take``)."""
     m = len(idx)
-    np.take(data, idx, axis=0, out=rows[:m])
+    np.take(data, idx, axis=0, out=rows[:m], mode="clip")   # "clip": out unbuffered (2x faster)
     src = rows[:m] if binarise is None else binarise(rows[:m])
+    if lit is not None:
+        on = np.flatnonzero(np.bitwise_or.reduce(src.view(np.uint8), axis=0))
+        n = len(on)
+        lit[:n] = on
+        lit[n] = len(lit) - 2           # the ones row
+        lit[-1] = n + 1
     np.copyto(cols[:, :m], src.T)            # transposed as bytes, then cast (plain casts are fast:
     np.copyto(V[:-1, :m], cols[:, :m])       # 33 us for 784 x 100 here, a multiply-and-cast 47)
 
 
-def _prepare(data, rows, cols, V, idx, bits, words, box) -> None:
+def _prepare(data, rows, cols, V, idx, bits, words, box, lit=None) -> None:
     if idx is not None:
-        _load(data, rows, cols, V, idx)
+        _load(data, rows, cols, V, idx, lit=lit)
     box[0] = bits.random_raw(words)
 
 

@@ -6,14 +6,38 @@ import pytest
 from rbm_gui.config import ConfigError, TrainingConfig
 from rbm_gui.engine.metrics import reconstruction_errors
 from rbm_gui.engine.numerics import sigmoid
+from rbm_gui.engine import training
 from rbm_gui.engine.training import Trainer, TrainingDiverged
 
 
-def toy_data(n=64, nv=12, seed=0):
+def toy_data(n=64, nv=12, seed=0, dark=False):
+    """Noisy copies of 3 random patterns; with ``dark``, the last 4 pixels always off."""
     rng = np.random.default_rng(seed)
     protos = rng.random((3, nv)) < 0.5
     noise = rng.random((n, nv)) < 0.1
-    return (protos[rng.integers(0, 3, n)] ^ noise).astype(np.uint8)
+    data = (protos[rng.integers(0, 3, n)] ^ noise).astype(np.uint8)
+    if dark:
+        data[:, -4:] = 0
+    return data
+
+
+@pytest.fixture(params=[False, True], ids=["all-rows", "lit-rows"])
+def lit(request, monkeypatch):
+    """Runs a test twice: as is (a toy model's products use all pixel rows), and with the
+    products over visible units forced onto the rows of the pixels lit in the batch."""
+    if request.param:
+        monkeypatch.setattr(training, "LIT_MIN_HIDDEN", 1)
+        monkeypatch.setattr(training, "LIT_MAX_FRACTION", 1.0)
+    return request.param
+
+
+def darken(data, trainer, lit):
+    """With ``lit``: the last 4 pixels are never on in the data but often in the reconstructions
+    (their visible bias 0), so the lit rows of v0 and v1 differ."""
+    if lit:
+        assert trainer._lit_limit
+        assert not data[:, -4:].any()
+        trainer.rbm.b[-4:] = 0.0
 
 
 def plain(**kw):
@@ -70,11 +94,12 @@ def reference_cd1(rbm, v0, bits, lr, mu=None, lam=None):
 
 
 @pytest.mark.parametrize("centering, batch", [(False, 64), (True, 64), (True, 2)])
-def test_one_step_equals_the_cd1_formula(centering, batch):
+def test_one_step_equals_the_cd1_formula(centering, batch, lit):
     # 2 x batch > n_hidden (64) and < n_hidden (2) take the two centring code paths
-    data = toy_data()
+    data = toy_data(dark=lit)
     cfg = plain(batch_size=batch, centering=centering)
     trainer = Trainer.create(data, cfg, prefetch=False)
+    darken(data, trainer, lit)
     before = trainer.rbm.copy()
     idx = trainer._order[:batch].copy()
     bits = StepBits(trainer)
@@ -88,11 +113,12 @@ def test_one_step_equals_the_cd1_formula(centering, batch):
 
 
 @pytest.mark.parametrize("centering", [False, True])
-def test_the_short_last_batch_of_an_epoch_equals_the_cd1_formula(centering):
+def test_the_short_last_batch_of_an_epoch_equals_the_cd1_formula(centering, lit):
     # 70 samples in batches of 64: the second step trains on the last 6 (a bias-gradient sign
     # bug once hid here: the +1/-1 halves of a short batch were taken from the full-size vector)
-    data = toy_data(n=70)
+    data = toy_data(n=70, dark=lit)
     trainer = Trainer.create(data, plain(batch_size=64, centering=centering), prefetch=False)
+    darken(data, trainer, lit)
     trainer.step()
     before = trainer.rbm.copy()
     idx = trainer._order[64:].copy()
@@ -109,10 +135,11 @@ def test_the_short_last_batch_of_an_epoch_equals_the_cd1_formula(centering):
 
 @pytest.mark.parametrize("centering", [False, True])
 @pytest.mark.parametrize("n_hidden", [5, 20])     # 20 takes the one-product path for P(h|v0), P(h|v1)
-def test_one_pcd_step_equals_the_pcd1_formula(n_hidden, centering):
-    data = toy_data()
+def test_one_pcd_step_equals_the_pcd1_formula(n_hidden, centering, lit):
+    data = toy_data(dark=lit)
     trainer = Trainer.create(data, plain(batch_size=16, pcd=True, n_hidden=n_hidden, centering=centering),
                              prefetch=False)
+    darken(data, trainer, lit)
     trainer.step()
     before = trainer.rbm.copy()
     h = 2 * trainer._chains[:n_hidden, :16]           # the chains' hidden states (columns), 0/1
@@ -136,6 +163,29 @@ def test_one_pcd_step_equals_the_pcd1_formula(n_hidden, centering):
     np.testing.assert_allclose(trainer.rbm.c, c + lr * dc, atol=2e-6)
     # the chains move on from P(h|v1) (a draw can flip where 32768 t sits within rounding of an integer)
     assert np.mean(2 * trainer._chains[:n_hidden, :16] != h_next) < 0.02
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(pcd=True), dict(pcd=True, momentum=0.0, initial_momentum=0.0,
+                                weight_decay=0.0, centering=False), dict(cd_k=2, centering=False),
+                                dict(sparsity_cost=0.01, sparsity_target=0.05)])
+def test_products_over_the_lit_pixels_only_give_the_same_weights_on_mnist(kw, monkeypatch):
+    from rbm_gui.data import load_dataset
+    data = load_dataset("mnist-sample", "train").binarize(128)[:330]    # 3 batches of 100 and 30
+    assert data[:100].any(axis=0).mean() < 0.7                          # a third of the pixels dark
+    runs = []
+    for min_hidden in (64, 10 ** 9):
+        monkeypatch.setattr(training, "LIT_MIN_HIDDEN", min_hidden)
+        t = Trainer.create(data, TrainingConfig(n_hidden=64, epochs=3, batch_size=100, seed=1, **kw))
+        assert bool(t._lit_limit) == (min_hidden == 64)
+        W0 = t.rbm.W.copy()
+        while not t.finished:
+            t.step()
+        runs.append(t.rbm)
+    lit, full = runs
+    # the same sums without the zero terms: equal up to float rounding
+    for a, b in [(lit.W, full.W), (lit.b, full.b), (lit.c, full.c)]:
+        np.testing.assert_allclose(a, b, atol=2e-5)
+    assert np.abs(full.W - W0).max() > 0.005    # it did train (12 steps)
 
 
 def test_same_seed_gives_bit_identical_weights_and_another_seed_differs():

@@ -235,6 +235,7 @@ class Trainer:
         rbm.W, rbm.b, rbm.c = th[:nv, :nh], th[:nv, nh], th[nv, :nh]
         self._vel_row = 0           # which row holds the velocity (0 or 3)
         self._vel_is_gradient = False   # after a step without momentum or decay: velocity = row 1
+        self._grad_rows = None          # ... kept as its lit rows only (see _full_gradient)
         # Centring offsets: mu = data means (fixed), lam = moving average of P(h|data).
         scale = 255.0 if self.stochastic else 1.0
         self.mu = (data.mean(axis=0, dtype=np.float64) / scale).astype(DTYPE) if config.centering else None
@@ -361,13 +362,7 @@ class Trainer:
         limit = self._norm_limit
         new_sq = math.nan
         if finite:
-            if self._w_norm is None or self._norm_age >= 64:
-                theta = self._P[2]
-                self._w_norm, self._norm_age = math.sqrt(float(theta @ theta)), 0
-            bound = self._w_norm + math.sqrt(dd)
-            if bound <= limit:
-                self._w_norm = bound
-                self._norm_age += 1
+            if self._within_bound(dd):
                 return
             new_W = self._theta[:nv, :nh] + vel.reshape(nv + 1, nh + 1)[:nv, :nh]
             new_sq = float(np.square(new_W, dtype=np.float64).sum())
@@ -377,13 +372,38 @@ class Trainer:
                 return
         rms = np.sqrt(new_sq / (nv * nh)) if finite else float("nan")
         self._P[[0, 1, 3]] = 0.0
-        self._vel_is_gradient = False
+        self._vel_is_gradient, self._grad_rows = False, None
         self.diverged = True
         what = "the update is not finite" if not finite else f"the weights exploded (RMS {rms:.3g} > {MAX_WEIGHT_RMS:g})"
         raise TrainingDiverged(
             f"training diverged at epoch {self.epoch + 1}, mini-batch {self.batch + 1} "
             f"(learning rate {lr:g}): {what}; parameters kept from the step before. "
             "Lower the learning rate and resume.")
+
+    def _within_bound(self, dd: float) -> bool:
+        """Whether |theta| + sqrt(dd) (an update of squared norm dd) stays within the limit; if so
+        that bound becomes the known |theta| (see _check_divergence)."""
+        if not math.isfinite(dd):
+            return False
+        if self._w_norm is None or self._norm_age >= 64:
+            theta = self._P[2]
+            self._w_norm, self._norm_age = math.sqrt(float(theta @ theta)), 0
+        bound = self._w_norm + math.sqrt(dd)
+        if bound <= self._norm_limit:
+            self._w_norm = bound
+            self._norm_age += 1
+            return True
+        return False
+
+    def _full_gradient(self) -> None:
+        """Write the last step's gradient, kept as its lit rows only (``_grad_rows``), into G."""
+        rows, self._grad_rows = self._grad_rows, None
+        if rows is not None:
+            G = self._G
+            lit = np.zeros(len(G), bool)
+            lit[rows] = True
+            G[~lit] = 0.0
+            G[rows] = self._buf.Gc[:len(rows)]
 
     def _binarise(self, grey: np.ndarray) -> np.ndarray:
         """Stochastic binarisation: u uniform on 0..254, so P(u < grey) = grey / 255 exactly."""
@@ -422,8 +442,10 @@ class Trainer:
         nh = H0.shape[0]
         at = 0                                  # the step's bits are used in order, 16 per draw
         if self._vel_is_gradient and (mom != 0.0 or cfg.weight_decay > 0):
+            self._full_gradient()
             np.copyto(P[self._vel_row], P[1])       # the last step's velocity, before row 1 is reused
         self._vel_is_gradient = False
+        self._grad_rows = None
 
         Wc = th[:, :nh]                     # [[W], [c]]: products over hidden units skip the b column
         pcd = self._chains is not None
@@ -519,15 +541,27 @@ class Trainer:
             np.matmul(pl.Hs, pl.minus_ones, out=pl.sum_col)
         else:
             pl.a_col.fill(rho)
+        # plain SGD on the lit rows: the dark rows' gradient is 0, and their parameters stay
+        compact = rows is not None and direct and not cfg.centering and not cfg.sparsity_cost > 0
         if rows is None or cfg.centering:
             # with centring the dark rows' gradient is -mu_i sum_n H_n, not 0: writing those
             # rows apart cost more than computing them in the product (3-4% at 400 units)
             np.matmul(pl.Vk, pl.HkT, out=G[:, :nh])
         else:       # the other rows of V are 0: so are their gradients
-            k = pl.Vk.shape[1]
-            np.matmul(Vg[:, :k], pl.HkT, out=buf.Gc[:len(rows), :nh])
-            G[ur[:, 1] == 0] = 0.0
-            G[rows] = buf.Gc[:len(rows)]
+            Gc = buf.Gc[:len(rows)]
+            np.matmul(Vg[:, :pl.Vk.shape[1]], pl.HkT, out=Gc[:, :nh])
+            if compact:
+                np.multiply(u[rows], 2 * rho, out=Gc[:, nh])  # u[-1] = 0: the corner stays 0
+                if self._within_bound(float(Gc.ravel() @ Gc.ravel())):
+                    Wg += Gc                        # Wg holds theta's rows `rows`, unchanged so far
+                    th[rows] = Wg
+                    self._vel_is_gradient, self._grad_rows = True, rows
+                    return
+                self._grad_rows = rows              # near the limit: the exact test on all of G
+                self._full_gradient()
+            else:
+                G[ur[:, 1] == 0] = 0.0
+                G[rows] = Gc
         np.multiply(u[:-1], 2 * rho, out=G[:-1, nh])   # grad b = sum_n sign_n v_n / m (mu cancels)
         kappa = 1.0 if direct else float(sigma)   # G x kappa = lr x [[grad W, grad b], [grad c, 0]]
         if cfg.sparsity_cost > 0:

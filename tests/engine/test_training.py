@@ -261,6 +261,43 @@ def test_learning_rate_100_on_mnist_is_reported_as_divergence_with_the_default_s
     assert t.rbm.is_finite()
 
 
+def test_plain_sgd_on_the_lit_rows_stops_at_divergence_with_the_parameters_before():
+    # no momentum, no decay, no centring: the update touches only the lit pixels' rows of theta
+    from rbm_gui.data import load_dataset
+    data = load_dataset("mnist-sample", "train").binarize()[:400]
+    t = Trainer.create(data, TrainingConfig(n_hidden=64, learning_rate=100.0, epochs=500, batch_size=100,
+                                            momentum=0.0, initial_momentum=0.0, weight_decay=0.0, centering=False))
+    assert t._lit_limit
+    with pytest.raises(TrainingDiverged, match="exploded"):
+        for _ in range(2000):
+            before = t.rbm.copy()
+            t.step()
+    assert t.rbm.is_finite() and t.diverged
+    np.testing.assert_array_equal(t.rbm.W, before.W)
+    np.testing.assert_array_equal(t.rbm.b, before.b)
+    np.testing.assert_array_equal(t.rbm.c, before.c)
+
+
+def test_momentum_switched_on_after_plain_steps_on_the_lit_rows_continues_from_their_last_step(monkeypatch):
+    # plain steps keep their gradient as its lit rows only; momentum switched on must see all of it
+    from rbm_gui.data import load_dataset
+    data = load_dataset("mnist-sample", "train").binarize()[:300]
+    runs = []
+    for min_hidden in (64, 10 ** 9):
+        monkeypatch.setattr(training, "LIT_MIN_HIDDEN", min_hidden)
+        t = Trainer.create(data, TrainingConfig(n_hidden=64, epochs=4, batch_size=100, momentum=0.0,
+                                                initial_momentum=0.0, weight_decay=0.0, centering=False))
+        for _ in range(4):
+            t.step()
+        t.set_momentum(0.9)
+        while not t.finished:
+            t.step()
+        runs.append(t.rbm)
+    np.testing.assert_allclose(runs[0].W, runs[1].W, atol=2e-5)
+    np.testing.assert_allclose(runs[0].b, runs[1].b, atol=2e-5)
+    np.testing.assert_allclose(runs[0].c, runs[1].c, atol=2e-5)
+
+
 def test_divergence_raises_and_keeps_the_last_finite_parameters():
     data = toy_data()
     t = Trainer.create(data, plain(learning_rate=100.0, momentum=0.9, initial_momentum=0.9, epochs=1000))

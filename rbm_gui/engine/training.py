@@ -20,6 +20,10 @@ samples as columns, and is built so that nearly all work happens inside a few BL
 - Bernoulli draws compare ``tanh(x / 2)`` with 16-bit uniforms (``BERNOULLI_BITS``); each step's
   bits and data columns come from ``feeder.BatchFeeder``, prepared one step ahead on a helper
   thread when that pays off (``PREFETCH_MIN_PIXELS``).
+- Handwriting leaves about a third of a batch's pixels dark in every sample. From
+  ``LIT_MIN_HIDDEN`` hidden units on, the products over visible units take only the rows of the
+  lit pixels (gathered: ``np.take``), and plain SGD updates only those rows of theta. The sums are
+  the same without their zero terms, so only float rounding differs from the all-rows path.
 
 Centring (Montavon & Mueller 2012; Melchior, Fischer & Wiskott 2016): the gradient is taken in
 the centred parameterisation ``E = -(v-mu).W.(h-lam) - ...`` with ``mu`` the data's pixel means and
@@ -116,8 +120,24 @@ class _Plan:
         self.ur = np.empty((nv + 1, 2), DTYPE)      # V [sign | ones]
         self.ones = np.ones(m, DTYPE)
         self.minus_ones = np.full(2 * m, -1.0, DTYPE)
-        self.n_h, self.n_v = nh * m, nv * m          # draws per hidden / visible sample of the batch
-        self.mu = mu
+        self.m, self.mu = m, mu
+        # where each draw's bits start in the step's block (see Trainer.__init__): CD's P(h|v0)
+        # draw, then per Gibbs step the visible draw and the next hidden draw
+        self._bit_slices = {}
+        at, nh_m, nv_m = 0, nh * m, nv * m
+        for t in range(buf.cd_k + 1):
+            if t > 0 or not buf.pcd:
+                self._bit_slices["h", t] = (at, at + nh_m, (nh, m))
+                at += nh_m
+            if t < buf.cd_k:
+                self._bit_slices["v", t] = (at, at + nv_m, (nv, m))
+                at += nv_m
+
+    def bits(self, bits: np.ndarray, layer: str, t: int) -> np.ndarray:
+        """The 16-bit uniforms of one draw of the step: hidden ("h") or visible ("v") at Gibbs
+        step t, shaped like the layer's batch."""
+        a, b, shape = self._bit_slices[layer, t]
+        return bits[a:b].reshape(shape)
 
     def prepare_buffer(self) -> None:
         """Constant rows and columns of ``V``, written when the buffer was last used with another m:
@@ -137,6 +157,8 @@ class _Buffers:
     B: int
     n_visible: int
     n_hidden: int
+    cd_k: int = 1
+    pcd: bool = False
     v_bool: np.ndarray = field(init=False)  # stochastic binarisation of the batch
     H: np.ndarray = field(init=False)       # (nh, 2B+2): the hidden stack (see _cd_update) | 2 columns
     hs: np.ndarray = field(init=False)      # (nh+1, B) sampled hidden states as 0 / 0.5; last row 0.5
@@ -226,7 +248,7 @@ class Trainer:
         nv, nh = rbm.n_visible, rbm.n_hidden
         self.batch_size = min(config.batch_size, data.shape[0])
         self.n_batches = -(-data.shape[0] // self.batch_size)
-        self._buf = _Buffers(self.batch_size, nv, nh)
+        self._buf = _Buffers(self.batch_size, nv, nh, config.cd_k, config.pcd)
         # Rows: velocity A, gradient, theta = [[W, b], [c, 0]], velocity B. The two velocity rows
         # take turns, so that (velocity, gradient, theta) are always three adjacent rows.
         self._P = np.zeros((4, (nv + 1) * (nh + 1)), DTYPE)
@@ -433,71 +455,77 @@ class Trainer:
         gradient product holds ``[t0 | -t1]``: the sign of the negative phase comes free with the
         halving of its input (``x1 * -0.5``), as tanh is odd.
         """
-        cfg = self.config
-        th, P = self._theta, self._P
-        m = len(idx)
         V, bits, lit = self._feeder.take(idx)   # this batch's columns v0 (and a ones row), its bits
         self._feeder.prepare(next_idx)          # the next batch's, meanwhile, on the helper
-        buf = self._buf
-        pl = buf.plan(V, m, self.mu)
-        lit0 = None                             # the rows of theta gathered for the first product
-        H0, H1, y, nh_m, nv_m = pl.H0, pl.H1, pl.y, pl.n_h, pl.n_v
-        nh = H0.shape[0]
-        at = 0                                  # the step's bits are used in order, 16 per draw
-        if self._vel_is_gradient and (mom != 0.0 or cfg.weight_decay > 0):
+        pl = self._buf.plan(V, len(idx), self.mu)
+        if self._vel_is_gradient and (mom != 0.0 or self.config.weight_decay > 0):
             self._full_gradient()
-            np.copyto(P[self._vel_row], P[1])       # the last step's velocity, before row 1 is reused
+            np.copyto(self._P[self._vel_row], self._P[1])   # the last step's velocity, before row 1 is reused
         self._vel_is_gradient = False
         self._grad_rows = None
+        lit0 = self._sample(pl, bits, lit)
+        rows, Vg, Wg = self._last_products(pl, bits, lit0)
+        self._update(pl, rows, Vg, Wg, lr, mom)
 
-        Wc = th[:, :nh]                     # [[W], [c]]: products over hidden units skip the b column
-        pcd = self._chains is not None
-        # PCD's last P(h|v1) and P(h|v0) in one product: faster from 16 hidden units on; at 10
-        # (OpenBLAS's kernels for so few rows) one product of 2B columns took 60 us, two of B 37 us
-        fuse = pcd and nh >= 16
-        if pcd:     # PCD: the negative chain continues from last step's hidden states
+    # ------------------------------------------------------------------ the step's parts
+    def _sample(self, pl: _Plan, bits: np.ndarray, lit: np.ndarray | None) -> np.ndarray | None:
+        """P(h|v0) (CD) and the Gibbs chain up to its last visible sample v1 (into pl.V1).
+        Returns the rows of theta gathered into the buffers for the first product, if any."""
+        th, cfg, buf = self._theta, self.config, self._buf
+        H0, H1, y, m = pl.H0, pl.H1, pl.y, pl.m
+        nh = H0.shape[0]
+        lit0 = None
+        if self._chains is not None:    # PCD: the negative chain continues from last step's hidden states
             hs = self._chains[:, :m]
         else:       # CD: it starts at the data: t0 = tanh((W.T v0 + c) / 2), P(h|v0) = (1 + t0) / 2
             if lit is not None and len(lit) <= self._lit_limit:     # only the lit pixels' rows
                 lit0 = lit
-                Vg = np.take(V, lit0, axis=0, out=buf.Vg[:len(lit0)], mode="clip")
+                Vg = np.take(pl.V, lit0, axis=0, out=buf.Vg[:len(lit0)], mode="clip")
                 Wg = np.take(th, lit0, axis=0, out=buf.Wg[:len(lit0)], mode="clip")
                 np.matmul(Wg[:, :nh].T, Vg[:, :m], out=H0)
             else:
-                np.matmul(Wc.T, pl.V0, out=H0)
+                np.matmul(th[:, :nh].T, pl.V0, out=H0)
             H0 *= 0.5
             np.tanh(H0, out=H0)
-            hs = self._draw_hidden(H0, _THRESHOLD_SCALE, pl.hs, y, bits[at:at + nh_m].reshape(H0.shape))
-            at += nh_m
+            hs = self._draw_hidden(H0, _THRESHOLD_SCALE, pl.hs, y, pl.bits(bits, "h", 0))
         for t in range(cfg.cd_k):
             np.matmul(th, hs, out=pl.pv_full)          # (W h + b) / 2, as hs holds h / 2 and 1/2
             pv = pl.pv
             np.tanh(pv, out=pv)
             pv *= _THRESHOLD_SCALE
-            np.less(bits[at:at + nv_m].reshape(pv.shape), pv, out=pl.V1v)
-            at += nv_m
+            np.less(pl.bits(bits, "v", t), pv, out=pl.V1v)
             if t + 1 == cfg.cd_k:
                 break
-            np.matmul(Wc.T, pl.V1, out=H1)
+            np.matmul(th[:, :nh].T, pl.V1, out=H1)
             H1 *= 0.5
             np.tanh(H1, out=H1)
-            hs = self._draw_hidden(H1, _THRESHOLD_SCALE, pl.hs, y, bits[at:at + nh_m].reshape(H1.shape))
-            at += nh_m
-        # u = sum_n sign_n v_n (the a-part of the gradient, below) and, beside it, how often each
-        # pixel is on in [v0 | v1]: the last products need only the rows of pixels on somewhere
+            hs = self._draw_hidden(H1, _THRESHOLD_SCALE, pl.hs, y, pl.bits(bits, "h", t + 1))
+        return lit0
+
+    def _last_products(self, pl: _Plan, bits: np.ndarray, lit0: np.ndarray | None):
+        """P(h|v1) (and PCD's P(h|v0)) into the hidden stack as [t0 | -t1]; PCD's chains move on.
+
+        Products over visible units need only the rows of pixels on somewhere in [v0 | v1]:
+        returns those rows and their gathered copies of V and theta (or None, None, None)."""
+        th, buf, V, m = self._theta, self._buf, pl.V, pl.m
+        H0, H1 = pl.H0, pl.H1
+        nh = H0.shape[0]
+        pcd = self._chains is not None
+        # PCD's last P(h|v1) and P(h|v0) in one product: faster from 16 hidden units on; at 10
+        # (OpenBLAS's kernels for so few rows) one product of 2B columns took 60 us, two of B 37 us
+        fuse = pcd and nh >= 16
+        # u = sum_n sign_n v_n (the a-part of the gradient) and, beside it, how often each pixel
+        # is on in [v0 | v1]
         ur = np.matmul(pl.Vs, pl.sign_ones, out=pl.ur)
-        u = pl.u_col
-        u[:] = ur[:, 0]                         # u[-1] = sum_n sign_n = 0 exactly
-        rows = None
+        pl.u_col[:] = ur[:, 0]                  # u[-1] = sum_n sign_n = 0 exactly
+        rows = Vg = Wg = None
         if self._lit_limit:
             if lit0 is None:
-                rows = np.flatnonzero(ur[:, 1])     # the ones row is always among them
-                done = 0
-            else:       # the rows of theta gathered above, then those of pixels only v1 lights
+                rows, done = np.flatnonzero(ur[:, 1]), 0     # the ones row is always among them
+            else:       # the rows of theta gathered for the first product, then those only v1 lights
                 lit_now = ur[:, 1] != 0
                 lit_now[lit0] = False
-                rows = np.concatenate([lit0, np.flatnonzero(lit_now)])
-                done = len(lit0)
+                rows, done = np.concatenate([lit0, np.flatnonzero(lit_now)]), len(lit0)
             if len(rows) > self._lit_limit:
                 rows = None
         if rows is not None:
@@ -506,7 +534,7 @@ class Trainer:
             np.take(th, rows[done:], axis=0, out=Wg[done:], mode="clip")
             Wt, Vx = Wg[:, :nh].T, Vg
         else:
-            Wt, Vx = Wc.T, V
+            Wt, Vx = th[:, :nh].T, V
         if fuse:
             np.matmul(Wt, Vx[:, :2 * m], out=pl.Hs)        # P(h|v0) and P(h|v1) in one product
         else:
@@ -519,23 +547,32 @@ class Trainer:
             np.tanh(pl.Hs, out=pl.Hs)
             # the chains' next hidden state, from P(h|v1) under the weights before this update
             # (as scikit-learn's PCD does): one product fewer than sampling it after the update
-            self._draw_hidden(H1, -_THRESHOLD_SCALE, self._chains[:, :m], y, bits[at:at + nh_m].reshape(H1.shape))
+            self._draw_hidden(H1, -_THRESHOLD_SCALE, self._chains[:, :m], pl.y,
+                              pl.bits(bits, "h", self.config.cd_k))
         else:
             np.tanh(H1, out=H1)
+        return rows, Vg, Wg
+
+    def _update(self, pl: _Plan, rows, Vg, Wg, lr: float, mom: float) -> None:
+        """The gradient product, momentum, weight decay, the divergence check and the update.
+
+        The gradient is ONE product V H.T. Sample n's true hidden stack value is
+        sign_n (P(h|v_n) - lam) = sign_n (t_n + a) / 2 with a = 1 - 2 lam: H holds sign_n t_n
+        and the a-part, rank one, is the column pair (u = sum_n sign_n v_n, a). So the product
+        is G = (2m / lr) x lr grad. When the update is the gradient itself (no momentum, no
+        decay) H is scaled by sigma = lr / 2m first; otherwise sigma joins the momentum product.
+        """
+        cfg, th, P, buf, m = self.config, self._theta, self._P, self._buf, pl.m
+        nh = pl.H0.shape[0]
         need_mean_h0 = cfg.centering or cfg.sparsity_cost > 0
-        mean_h0 = (0.5 + (0.5 / m) * (H0 @ pl.ones)).astype(DTYPE) if need_mean_h0 else None
-        # The gradient as ONE product V H.T. Sample n's true hidden stack value is
-        # sign_n (P(h|v_n) - lam) = sign_n (t_n + a) / 2 with a = 1 - 2 lam: H holds sign_n t_n
-        # and the a-part, rank one, is the column pair (u = sum_n sign_n v_n, a). So the product
-        # is G = (2m / lr) x lr grad. When the update is the gradient itself (no momentum, no
-        # decay) H is scaled by sigma = lr / 2m first; otherwise sigma joins the momentum product.
+        mean_h0 = (0.5 + (0.5 / m) * (pl.H0 @ pl.ones)).astype(DTYPE) if need_mean_h0 else None
         decay = lr * cfg.weight_decay
         sigma = DTYPE(lr / (2 * m))
         direct = mom == 0.0 and decay == 0.0
         rho = sigma if direct else DTYPE(1.0)
         if direct:
             pl.Hs *= sigma
-        G = self._G
+        G, u = self._G, pl.u_col
         if cfg.centering:
             np.multiply(self.lam, -2 * rho, out=pl.a_col)
             pl.a_col += rho
@@ -544,14 +581,13 @@ class Trainer:
             np.matmul(pl.Hs, pl.minus_ones, out=pl.sum_col)
         else:
             pl.a_col.fill(rho)
-        # plain SGD on the lit rows: the dark rows' gradient is 0, and their parameters stay
-        compact = rows is not None and direct and not cfg.centering and not cfg.sparsity_cost > 0
         if rows is None:
             np.matmul(pl.Vk, pl.HkT, out=G[:, :nh])
         else:       # the other rows of V are 0 (but for mu): so are their gradients (-mu_i sum_n H_n)
             Gc = buf.Gc[:len(rows)]
             np.matmul(Vg[:, :pl.Vk.shape[1]], pl.HkT, out=Gc[:, :nh])
-            if compact:
+            if direct and not cfg.centering and not cfg.sparsity_cost > 0:
+                # plain SGD: the dark rows' parameters stay; update the lit rows in their copy
                 np.multiply(u[rows], 2 * rho, out=Gc[:, nh])  # u[-1] = 0: the corner stays 0
                 if self._within_bound(float(Gc.ravel() @ Gc.ravel())):
                     Wg += Gc                        # Wg holds theta's rows `rows`, unchanged so far
@@ -561,13 +597,13 @@ class Trainer:
                 self._grad_rows = rows              # near the limit: the exact test on all of G
                 self._full_gradient()
             elif cfg.centering:     # measured: 2-3% faster than all rows in the product
-                dark = np.flatnonzero(ur[:, 1] == 0)
+                dark = np.flatnonzero(pl.ur[:, 1] == 0)
                 Gd = buf.Gd[:len(dark)]
                 np.multiply.outer(self.mu[dark], pl.sum_col.copy(), out=Gd[:, :nh])   # contiguous: SIMD
                 G[dark] = Gd                    # whole rows: the b column is written below
                 G[rows] = Gc
             else:
-                G[ur[:, 1] == 0] = 0.0
+                G[pl.ur[:, 1] == 0] = 0.0
                 G[rows] = Gc
         np.multiply(u[:-1], 2 * rho, out=G[:-1, nh])   # grad b = sum_n sign_n v_n / m (mu cancels)
         kappa = 1.0 if direct else float(sigma)   # G x kappa = lr x [[grad W, grad b], [grad c, 0]]

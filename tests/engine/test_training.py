@@ -370,20 +370,19 @@ def test_the_helper_thread_ends_with_its_trainer():
     import gc
     import threading
 
-    def helpers():
-        return sum(th.name == "rbm-batch-feeder" and th.is_alive() for th in threading.enumerate())
+    def helpers():      # by identity: helpers of earlier tests may still be ending meanwhile
+        return {th for th in threading.enumerate() if th.name == "rbm-batch-feeder" and th.is_alive()}
 
     before = helpers()
     t = Trainer.create(toy_data(), plain(batch_size=16), blas_threads=1, prefetch=True)
     t.step()
-    assert helpers() == before + 1
+    mine = helpers() - before
+    assert len(mine) == 1
+    (helper,) = mine
     del t
     gc.collect()
-    for _ in range(100):
-        if helpers() == before:
-            break
-        threading.Event().wait(0.01)
-    assert helpers() == before
+    helper.join(timeout=2.0)
+    assert not helper.is_alive()
 
 
 def test_the_helper_thread_is_used_only_where_it_was_measured_to_pay_off():

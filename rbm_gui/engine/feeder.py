@@ -54,7 +54,8 @@ class BatchFeeder:
         # lit[k][-1] holds how many there are
         self.lit = [np.empty(nv + 2, np.intp) for _ in range(2)] if lit_rows else None
         self._next = 0                    # the buffer the next take() returns
-        self._ready_idx = None            # rows the helper put in that buffer
+        self._ready_idx = None            # rows the helper put in that buffer, and their key
+        self._ready_key = None
         self._pending = False             # the helper is preparing (or has prepared) the next step
         self._box = [None]
         self._worker = _Worker() if threaded else None
@@ -65,19 +66,25 @@ class BatchFeeder:
     def threaded(self) -> bool:
         return self._worker is not None
 
-    def take(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    def take(self, idx: np.ndarray, key=None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """The step's buffer, its bits as int16, and (with ``lit_rows``) the rows of the buffer
-        not all 0 in the batch's data columns: the lit pixels, then the ones row."""
+        not all 0 in the batch's data columns: the lit pixels, then the ones row.
+
+        ``key`` (optional) names ``idx`` cheaply: ``(array, start)`` for ``array[start:start+B]``;
+        with keys on both calls the prepared rows are recognised without comparing indices."""
         ready_bits = None
         if self._pending:
             self._worker.wait()
             self._pending = False
             ready_bits = self._box[0]
         k = self._next
-        if self._ready_idx is None or not np.array_equal(self._ready_idx, idx):
+        ready = self._ready_idx is not None and (
+            (key[0] is self._ready_key[0] and key[1] == self._ready_key[1]) if key is not None and self._ready_key
+            else np.array_equal(self._ready_idx, idx))
+        if not ready:
             _load(self.data, self.rows[k], self.cols[k], self.V[k], idx, self.binarise, self._lit(k))
         bits = ready_bits if ready_bits is not None else self.bits.random_raw(self.words)
-        self._ready_idx = None
+        self._ready_idx = self._ready_key = None
         self._next = 1 - k
         lit = None
         if self.lit is not None:
@@ -88,7 +95,7 @@ class BatchFeeder:
     def _lit(self, k: int) -> np.ndarray | None:
         return None if self.lit is None else self.lit[k]
 
-    def prepare(self, next_idx: np.ndarray | None) -> None:
+    def prepare(self, next_idx: np.ndarray | None, key=None) -> None:
         if self._worker is None:
             return
         if self.binarise is not None:
@@ -97,7 +104,7 @@ class BatchFeeder:
         self._box = [None]      # the job refers to arrays only, never to the feeder (no cycle)
         self._worker.run(_prepare, self.data, self.rows[k], self.cols[k], self.V[k], next_idx, self.bits, self.words,
                          self._box, self._lit(k))
-        self._ready_idx = next_idx
+        self._ready_idx, self._ready_key = next_idx, (key if next_idx is not None else None)
         self._pending = True
 
     def close(self) -> None:

@@ -117,6 +117,7 @@ class _Plan:
         # [sign | ones]: sign_n = +1 for the data, -1 for the model's samples
         self.sign_ones = np.ones((2 * m, 2), DTYPE)
         self.sign_ones[m:, 0] = -1.0
+        self.sign = np.ascontiguousarray(self.sign_ones[:, 0])
         self.ur = np.empty((nv + 1, 2), DTYPE)      # V [sign | ones]
         self.ones = np.ones(m, DTYPE)
         self.minus_ones = np.full(2 * m, -1.0, DTYPE)
@@ -346,8 +347,11 @@ class Trainer:
         last = self.batch + 1 >= self.n_batches
         if last and self._next_order is None:     # drawn now so the next batch can be prepared
             self._next_order = self.rng.permutation(N)
-        next_idx = self._next_order[:B] if last else self._order[start + B:start + 2 * B]
-        self._cd_update(idx, lr, mom, next_idx)
+        if last:
+            next_idx, next_key = self._next_order[:B], (self._next_order, 0)
+        else:
+            next_idx, next_key = self._order[start + B:start + 2 * B], (self._order, start + B)
+        self._cd_update(idx, lr, mom, next_idx, (self._order, start), next_key)
         self.batch += 1
         ended = self.batch >= self.n_batches
         if ended:
@@ -446,7 +450,8 @@ class Trainer:
         out[:nh] *= 0.5
         return out
 
-    def _cd_update(self, idx: np.ndarray, lr: float, mom: float, next_idx: np.ndarray | None = None) -> None:
+    def _cd_update(self, idx: np.ndarray, lr: float, mom: float, next_idx: np.ndarray | None = None,
+                   key=None, next_key=None) -> None:
         """One CD-k / PCD update on the samples ``idx`` (see the module docstring).
 
         Probabilities are kept as ``t = tanh(x / 2)`` (``sigmoid(x) = (1 + t) / 2``): draws
@@ -455,8 +460,8 @@ class Trainer:
         gradient product holds ``[t0 | -t1]``: the sign of the negative phase comes free with the
         halving of its input (``x1 * -0.5``), as tanh is odd.
         """
-        V, bits, lit = self._feeder.take(idx)   # this batch's columns v0 (and a ones row), its bits
-        self._feeder.prepare(next_idx)          # the next batch's, meanwhile, on the helper
+        V, bits, lit = self._feeder.take(idx, key)      # this batch's columns v0 (and a ones row), its bits
+        self._feeder.prepare(next_idx, next_key)        # the next batch's, meanwhile, on the helper
         pl = self._buf.plan(V, len(idx), self.mu)
         if self._vel_is_gradient and (mom != 0.0 or self.config.weight_decay > 0):
             self._full_gradient()
@@ -516,10 +521,12 @@ class Trainer:
         fuse = pcd and nh >= 16
         # u = sum_n sign_n v_n (the a-part of the gradient) and, beside it, how often each pixel
         # is on in [v0 | v1]
-        ur = np.matmul(pl.Vs, pl.sign_ones, out=pl.ur)
-        pl.u_col[:] = ur[:, 0]                  # u[-1] = sum_n sign_n = 0 exactly
         rows = Vg = Wg = None
-        if self._lit_limit:
+        if not self._lit_limit:
+            np.matmul(pl.Vs, pl.sign, out=pl.u_col)     # u[-1] = sum_n sign_n = 0 exactly
+        else:
+            ur = np.matmul(pl.Vs, pl.sign_ones, out=pl.ur)
+            pl.u_col[:] = ur[:, 0]
             if lit0 is None:
                 rows, done = np.flatnonzero(ur[:, 1]), 0     # the ones row is always among them
             else:       # the rows of theta gathered for the first product, then those only v1 lights

@@ -40,6 +40,24 @@ def darken(data, trainer, lit):
         trainer.rbm.b[-4:] = 0.0
 
 
+def assert_same_parameters(a, b, atol=0.0):
+    for x, y in [(a.W, b.W), (a.b, b.b), (a.c, b.c)]:
+        if atol:
+            np.testing.assert_allclose(x, y, atol=atol)
+        else:
+            np.testing.assert_array_equal(x, y)
+
+
+def step_until_diverged(t, match, max_steps):
+    """Steps until TrainingDiverged; returns a copy of the model from before the failing step."""
+    with pytest.raises(TrainingDiverged, match=match):
+        for _ in range(max_steps):
+            before = t.rbm.copy()
+            t.step()
+    assert t.rbm.is_finite() and t.diverged
+    return before
+
+
 def plain(**kw):
     base = dict(n_hidden=5, epochs=2, batch_size=16, learning_rate=0.1, momentum=0.0, initial_momentum=0.0,
                 weight_decay=0.0, centering=False, lr_schedule="constant", seed=0, pcd=False)
@@ -182,9 +200,7 @@ def test_products_over_the_lit_pixels_only_give_the_same_weights_on_mnist(kw, mo
             t.step()
         runs.append(t.rbm)
     lit, full = runs
-    # the same sums without the zero terms: equal up to float rounding
-    for a, b in [(lit.W, full.W), (lit.b, full.b), (lit.c, full.c)]:
-        np.testing.assert_allclose(a, b, atol=2e-5)
+    assert_same_parameters(lit, full, atol=2e-5)   # the same sums without their zero terms
     assert np.abs(full.W - W0).max() > 0.005    # it did train (12 steps)
 
 
@@ -268,14 +284,8 @@ def test_plain_sgd_on_the_lit_rows_stops_at_divergence_with_the_parameters_befor
     t = Trainer.create(data, TrainingConfig(n_hidden=64, learning_rate=100.0, epochs=500, batch_size=100,
                                             momentum=0.0, initial_momentum=0.0, weight_decay=0.0, centering=False))
     assert t._lit_limit
-    with pytest.raises(TrainingDiverged, match="exploded"):
-        for _ in range(2000):
-            before = t.rbm.copy()
-            t.step()
-    assert t.rbm.is_finite() and t.diverged
-    np.testing.assert_array_equal(t.rbm.W, before.W)
-    np.testing.assert_array_equal(t.rbm.b, before.b)
-    np.testing.assert_array_equal(t.rbm.c, before.c)
+    before = step_until_diverged(t, "exploded", 2000)
+    assert_same_parameters(t.rbm, before)
 
 
 def test_momentum_switched_on_after_plain_steps_on_the_lit_rows_continues_from_their_last_step(monkeypatch):
@@ -293,22 +303,14 @@ def test_momentum_switched_on_after_plain_steps_on_the_lit_rows_continues_from_t
         while not t.finished:
             t.step()
         runs.append(t.rbm)
-    np.testing.assert_allclose(runs[0].W, runs[1].W, atol=2e-5)
-    np.testing.assert_allclose(runs[0].b, runs[1].b, atol=2e-5)
-    np.testing.assert_allclose(runs[0].c, runs[1].c, atol=2e-5)
+    assert_same_parameters(runs[0], runs[1], atol=2e-5)
 
 
 def test_divergence_raises_and_keeps_the_last_finite_parameters():
     data = toy_data()
     t = Trainer.create(data, plain(learning_rate=100.0, momentum=0.9, initial_momentum=0.9, epochs=1000))
-    with pytest.raises(TrainingDiverged, match="diverged"):
-        for _ in range(100_000):
-            before = t.rbm.copy()
-            t.step()
-    assert t.rbm.is_finite() and t.diverged
-    # the parameters are exactly those before the failing step
-    np.testing.assert_array_equal(t.rbm.W, before.W)
-    np.testing.assert_array_equal(t.rbm.c, before.c)
+    before = step_until_diverged(t, "diverged", 100_000)
+    assert_same_parameters(t.rbm, before)       # exactly those before the failing step
 
 
 @pytest.mark.parametrize("bad", [dict(learning_rate=0), dict(batch_size=0), dict(cd_k=0), dict(momentum=1.5),

@@ -49,11 +49,12 @@ from rbm_gui.engine.feeder import BatchFeeder, bits_generator
 from rbm_gui.engine.rbm import DTYPE, RBM
 
 
-#: The helper thread pays off only when a step's data and bits are worth handing over (~50 us
-#: per step): measured at 20 hidden units, 784 pixels, one BLAS thread: batch 10 -38%, 25 -22%,
-#: 35 +-1%, 50 +9%, 100 +20% digits/s. With several BLAS threads it cost 2-3% (400 units, batch
-#: 100: the helper takes the core the BLAS's second thread uses), so it is off there.
-PREFETCH_MIN_PIXELS = 40 * 784
+#: The helper thread pays off only when a step's data and bits are worth handing over: measured
+#: at 20 hidden units, 784 pixels, one BLAS thread, time per step with / without it (same-process
+#: A/B, CD-1 with the defaults): batch 10 +48%, 40 +11%, 50 +-1%, 64 -6%, 80 -7%, 100 -12%.
+#: (Before the engine's per-step work shrank, batch 50 gained 9%.) With several BLAS threads it
+#: cost 1-3% (400 units, batch 100: the helper takes the core the BLAS's second thread uses).
+PREFETCH_MIN_PIXELS = 56 * 784
 
 
 #: Products over the visible units use only the rows of pixels on somewhere in the batch from

@@ -397,7 +397,8 @@ def test_the_helper_thread_is_used_only_where_it_was_measured_to_pay_off():
     two_cores = (os.cpu_count() or 1) >= 2
     big = Trainer.create(data, plain(n_hidden=20, batch_size=100), blas_threads=1)
     assert big._feeder.threaded == two_cores
-    small_batch = Trainer.create(data, plain(n_hidden=20, batch_size=10), blas_threads=1)
-    assert not small_batch._feeder.threaded
+    for batch in (10, 50):
+        small_batch = Trainer.create(data, plain(n_hidden=20, batch_size=batch), blas_threads=1)
+        assert not small_batch._feeder.threaded
     many_blas_threads = Trainer.create(data, plain(n_hidden=20, batch_size=100), blas_threads=2)
     assert not many_blas_threads._feeder.threaded

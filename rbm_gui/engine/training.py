@@ -169,7 +169,7 @@ class _Buffers:
 
     def __post_init__(self):
         B, nv, nh = self.B, self.n_visible, self.n_hidden
-        self.Vg = self.Wg = self.Gc = None    # see with_row_gathers
+        self.Vg = self.Wg = self.Gc = self.Gd = None    # see with_row_gathers
         self.v_bool = np.empty((B, nv), dtype=bool)
         self.H = np.zeros((nh, 2 * B + 2), dtype=DTYPE)
         self.hs = np.zeros((nh + 1, B), dtype=DTYPE)
@@ -184,7 +184,7 @@ class _Buffers:
         nv, nh = self.n_visible, self.n_hidden
         self.Vg = np.empty((nv + 1, 2 * self.B + 2), DTYPE)
         self.Wg = np.empty((nv + 1, nh + 1), DTYPE)
-        self.Gc = np.zeros((nv + 1, nh + 1), DTYPE)      # its last column stays 0
+        self.Gc = np.zeros((nv + 1, nh + 1), DTYPE)      # the lit rows' gradient (and b steps)
         self.Gd = np.zeros((nv + 1, nh + 1), DTYPE)      # the dark rows' gradient with centring
         return self
 
@@ -613,6 +613,7 @@ class Trainer:
             else:
                 G[pl.ur[:, 1] == 0] = 0.0
                 G[rows] = Gc
+            G[-1, nh] = 0.0     # Gc's last column may hold b steps of earlier plain steps: theta's corner stays 0
         np.multiply(u[:-1], 2 * rho, out=G[:-1, nh])   # grad b = sum_n sign_n v_n / m (mu cancels)
         kappa = 1.0 if direct else float(sigma)   # G x kappa = lr x [[grad W, grad b], [grad c, 0]]
         if cfg.sparsity_cost > 0:

@@ -306,6 +306,7 @@ def test_momentum_switched_on_after_plain_steps_on_the_lit_rows_continues_from_t
         t.set_momentum(0.9)
         while not t.finished:
             t.step()
+        assert t._theta[-1, -1] == 0.0      # the unused corner of [[W, b], [c, 0]]
         runs.append(t.rbm)
     assert_same_parameters(runs[0], runs[1], atol=2e-5)
 

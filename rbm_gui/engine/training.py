@@ -162,7 +162,7 @@ class _Buffers:
     cd_k: int = 1
     pcd: bool = False
     v_bool: np.ndarray = field(init=False)  # stochastic binarisation of the batch
-    H: np.ndarray = field(init=False)       # (nh, 2B+2): the hidden stack (see _cd_update) | 2 columns
+    H: np.ndarray = field(init=False)       # (nh, 2B+2): the hidden stack (see Trainer._update) | 2 columns
     hs: np.ndarray = field(init=False)      # (nh+1, B) sampled hidden states as 0 / 0.5; last row 0.5
     pv: np.ndarray = field(init=False)      # (nv+1, B) negative-phase visible input
     y: np.ndarray = field(init=False)       # (nh, B) scratch: thresholds for hidden draws
@@ -180,7 +180,7 @@ class _Buffers:
         self._buffer_m: dict[int, int] = {}       # id(V) -> the m it is set up for
 
     def with_row_gathers(self) -> "_Buffers":
-        """Room for the rows of V, theta and the gradient of the lit pixels (see Trainer)."""
+        """Room for the rows of V, theta and the gradient of the lit pixels (see the module docstring)."""
         nv, nh = self.n_visible, self.n_hidden
         self.Vg = np.empty((nv + 1, 2 * self.B + 2), DTYPE)
         self.Wg = np.empty((nv + 1, nh + 1), DTYPE)

@@ -358,19 +358,18 @@ def test_stochastic_batches_turn_pixels_on_with_probability_grey_over_255():
 
 @pytest.mark.parametrize("kw", [dict(), dict(pcd=True, centering=True, momentum=0.5, weight_decay=1e-3)])
 @pytest.mark.parametrize("stochastic", [False, True])
-def test_preparing_batches_on_a_helper_thread_gives_bit_identical_weights(kw, stochastic):
-    data = toy_data(n=70) * (200 if stochastic else 1)       # 70 = 4 batches of 16 + 6: a short one
+def test_preparing_batches_on_a_helper_thread_gives_bit_identical_weights(kw, stochastic, lit):
+    data = toy_data(n=70, dark=lit) * (200 if stochastic else 1)    # 70 = 4 batches of 16 + 6: a short one
     runs = []
     for prefetch in (False, True):
         t = Trainer.create(data, plain(batch_size=16, epochs=3, **kw), blas_threads=1, stochastic=stochastic,
                            prefetch=prefetch)
         assert t._feeder.threaded == prefetch
+        darken(data, t, lit)
         while not t.finished:
             t.step()
         runs.append(t.rbm.copy())
-    np.testing.assert_array_equal(runs[0].W, runs[1].W)
-    np.testing.assert_array_equal(runs[0].b, runs[1].b)
-    np.testing.assert_array_equal(runs[0].c, runs[1].c)
+    assert_same_parameters(runs[0], runs[1])
 
 
 def test_the_helper_thread_ends_with_its_trainer():

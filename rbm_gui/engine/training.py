@@ -128,7 +128,7 @@ class _Plan:
         self._bit_slices = {}
         at, nh_m, nv_m = 0, nh * m, nv * m
         for t in range(buf.cd_k + 1):
-            if t > 0 or not buf.pcd:
+            if (t > 0) if buf.pcd else (t < buf.cd_k):   # PCD's chains start from hidden states
                 self._bit_slices["h", t] = (at, at + nh_m, (nh, m))
                 at += nh_m
             if t < buf.cd_k:
@@ -144,7 +144,7 @@ class _Plan:
     def prepare_buffer(self) -> None:
         """Constant rows and columns of ``V``, written when the buffer was last used with another m:
         the ones row (biases ride in the products) and, with centring, the column (mu, 0)."""
-        V, m, nv = self.V, self.V0.shape[1], self.V.shape[0] - 1
+        V, m, nv = self.V, self.m, self.V.shape[0] - 1
         V[nv] = 1.0
         if self.mu is not None:
             V[:nv, 2 * m + 1] = self.mu
@@ -184,7 +184,7 @@ class _Buffers:
         nv, nh = self.n_visible, self.n_hidden
         self.Vg = np.empty((nv + 1, 2 * self.B + 2), DTYPE)
         self.Wg = np.empty((nv + 1, nh + 1), DTYPE)
-        self.Gc = np.zeros((nv + 1, nh + 1), DTYPE)      # the lit rows' gradient (and b steps)
+        self.Gc = np.zeros((nv + 1, nh + 1), DTYPE)      # the lit rows' gradient, b step last
         self.Gd = np.zeros((nv + 1, nh + 1), DTYPE)      # the dark rows' gradient with centring
         return self
 
@@ -591,12 +591,13 @@ class Trainer:
             pl.a_col.fill(rho)
         if rows is None:
             np.matmul(pl.Vk, pl.HkT, out=G[:, :nh])
+            np.multiply(u[:-1], 2 * rho, out=G[:-1, nh])   # grad b = sum_n sign_n v_n / m (mu cancels)
         else:       # the other rows of V are 0 (but for mu): so are their gradients (-mu_i sum_n H_n)
             Gc = buf.Gc[:len(rows)]
             np.matmul(Vg[:, :pl.Vk.shape[1]], pl.HkT, out=Gc[:, :nh])
+            np.multiply(u[rows], 2 * rho, out=Gc[:, nh])      # grad b; u[-1] = 0: theta's corner stays 0
             if direct and not cfg.centering and not cfg.sparsity_cost > 0:
                 # plain SGD: the dark rows' parameters stay; update the lit rows in their copy
-                np.multiply(u[rows], 2 * rho, out=Gc[:, nh])  # u[-1] = 0: the corner stays 0
                 if self._within_bound(float(Gc.ravel() @ Gc.ravel())):
                     Wg += Gc                        # Wg holds theta's rows `rows`, unchanged so far
                     th[rows] = Wg
@@ -608,13 +609,11 @@ class Trainer:
                 dark = np.flatnonzero(pl.ur[:, 1] == 0)
                 Gd = buf.Gd[:len(dark)]
                 np.multiply.outer(self.mu[dark], pl.sum_col.copy(), out=Gd[:, :nh])   # contiguous: SIMD
-                G[dark] = Gd                    # whole rows: the b column is written below
+                G[dark] = Gd                    # whole rows; their b step (last column) is 0
                 G[rows] = Gc
             else:
                 G[pl.ur[:, 1] == 0] = 0.0
                 G[rows] = Gc
-            G[-1, nh] = 0.0     # Gc's last column may hold b steps of earlier plain steps: theta's corner stays 0
-        np.multiply(u[:-1], 2 * rho, out=G[:-1, nh])   # grad b = sum_n sign_n v_n / m (mu cancels)
         kappa = 1.0 if direct else float(sigma)   # G x kappa = lr x [[grad W, grad b], [grad c, 0]]
         if cfg.sparsity_cost > 0:
             self._q *= 0.9

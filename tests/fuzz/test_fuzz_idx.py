@@ -37,9 +37,8 @@ GZ_INT16 = _valid(np.int16, (7,), True)
 
 
 @pytest.fixture(scope="module")
-def scratch():
-    with tempfile.TemporaryDirectory() as d:
-        yield Path(d) / "fuzz.idx"
+def scratch(tmp_path_factory):
+    return tmp_path_factory.mktemp("fuzz") / "fuzz.idx"
 
 
 def check(path: Path, content: bytes) -> None:

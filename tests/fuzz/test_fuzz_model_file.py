@@ -39,9 +39,8 @@ VALID = _valid_file()
 
 
 @pytest.fixture(scope="module")
-def scratch():
-    with tempfile.TemporaryDirectory() as d:
-        yield Path(d) / "fuzz.npz"
+def scratch(tmp_path_factory):
+    return tmp_path_factory.mktemp("fuzz") / "fuzz.npz"
 
 
 def check(path: Path, content: bytes) -> None:

@@ -6,7 +6,7 @@ import sys
 CODE = r"""
 import importlib, pkgutil, sys
 import rbm_gui
-for layer in ("engine", "data", "io", "viz"):
+for layer in ("engine", "data", "io", "viz", "app"):
     pkg = importlib.import_module(f"rbm_gui.{layer}")
     for mod in pkgutil.iter_modules(pkg.__path__):
         importlib.import_module(f"rbm_gui.{layer}.{mod.name}")
@@ -16,7 +16,7 @@ print(",".join(loaded))
 """
 
 
-def test_engine_data_io_viz_and_cli_import_no_qt():
+def test_engine_data_io_viz_app_and_cli_import_no_qt():
     res = subprocess.run([sys.executable, "-c", CODE], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "", f"Qt modules loaded by Qt-free layers: {res.stdout}"

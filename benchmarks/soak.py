@@ -35,7 +35,8 @@ from rbm_gui.data import load_dataset  # noqa: E402
 from rbm_gui.engine.dream import DreamChains, single_blas_thread, start_digits  # noqa: E402
 from rbm_gui.engine.training import Trainer  # noqa: E402
 from rbm_gui.io.checkpoint import CheckpointStore  # noqa: E402
-from rbm_gui.session import prepare_data, to_saved  # noqa: E402
+from rbm_gui.app.data import DataOptions, prepare_data
+from rbm_gui.session import to_saved  # noqa: E402
 
 
 def rss_bytes() -> int:
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.chunk < 1 or args.dream_steps < 0 or args.interval <= 0 or args.minutes * 60 < 2 * args.interval:
         p.error("--minutes must cover at least two report intervals")
 
-    data = prepare_data("mnist-sample", seed=args.seed)
+    data = prepare_data(DataOptions("mnist-sample"), seed=args.seed)
     test = load_dataset("mnist-sample", "test")
     config = TrainingConfig(n_hidden=args.hidden, epochs=100_000, lr_schedule="constant",
                             learning_rate=0.05, batch_size=20, seed=args.seed)

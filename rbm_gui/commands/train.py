@@ -12,11 +12,13 @@ import time
 import numpy as np
 
 from rbm_gui.config import HELP, TrainingConfig
-from rbm_gui.engine.monitor import epoch_metrics, monitor_subsets, append_history
-from rbm_gui.engine.training import Trainer
+from rbm_gui.engine.monitor import epoch_metrics, append_history
+from rbm_gui.engine.run import Diverged, EpochEnd, Step, TrainingRun
+from rbm_gui.engine.training import Trainer, TrainingDiverged
 from rbm_gui.io.atomic import atomic_open
 from rbm_gui.io.model_file import save_model
-from rbm_gui.session import format_metric, history_units, prepare_data, to_saved
+from rbm_gui.app.data import DataOptions, prepare_data
+from rbm_gui.session import format_metric, history_units, to_saved
 from rbm_gui.commands.progress import ProgressBar
 
 #: Exact log-likelihood at every epoch end up to this many hidden units (cheap); at the last
@@ -108,13 +110,15 @@ def run(args) -> int:
     config = config_from_args(args)
     if not str(args.out).endswith(".npz"):
         raise ValueError(f"--out must end in .npz, got {args.out}")
-    data = prepare_data(args.data, args.threshold, args.validation, args.seed, keep_grey=args.stochastic)
+    options = DataOptions(source=args.data, threshold=args.threshold, n_val=args.validation,
+                          stochastic=bool(args.stochastic))
+    data = prepare_data(options, seed=args.seed)
     if args.blas_threads is not None and args.blas_threads < 1:
         raise ValueError(f"--blas-threads must be at least 1, got {args.blas_threads}")
-    trainer = Trainer.create(data.train_grey if args.stochastic else data.train, config, data.image_shape,
+    trainer = Trainer.create(data.trainer_data, config, data.image_shape,
                              blas_threads="auto" if args.blas_threads is None else args.blas_threads,
                              stochastic=args.stochastic)
-    mon_train, mon_held = monitor_subsets(data.train, data.held_out)
+    mon_train, mon_held = data.monitor_train, data.monitor_val
     quiet = args.quiet
     if not quiet:
         print(f"training {config.n_hidden} hidden units on {data.train.shape[0]} digits of {data.name} "
@@ -125,36 +129,42 @@ def run(args) -> int:
     history: dict[str, list[float]] = {}
     units = history_units(config.n_hidden)
     snapshots = [trainer.rbm.W[:, units].copy()]          # the blog's Figure 2: start + every epoch
-    bar = ProgressBar(config.epochs * trainer.n_batches, "training") if not quiet else None
-    t_epoch = time.perf_counter()
-    done_batches = 0
-    while not trainer.finished:
-        info = trainer.step()
-        done_batches += 1
-        if bar:
-            left = (config.epochs * trainer.n_batches - done_batches) * trainer.batch_size / max(info.samples_per_second, 1)
-            bar.update(done_batches, f"epoch {info.epoch + (0 if info.epoch_ended else 1)}/{config.epochs} "
-                                     f"{info.samples_per_second:,.0f} digits/s, {left:.0f} s left")
-        if info.epoch_ended:
-            seconds = time.perf_counter() - t_epoch
-            last = trainer.finished
-            exact = config.n_hidden <= PER_EPOCH_EXACT_MAX or (last and config.n_hidden <= FINAL_EXACT_MAX)
-            m = epoch_metrics(trainer.rbm, mon_train, mon_held, exact_loglik=exact)
-            m["learning_rate"] = info.learning_rate
-            m["samples_per_second"] = trainer.n_batches * trainer.batch_size / max(seconds, 1e-9)
-            append_history(history, info.epoch, m)
-            snapshots.append(trainer.rbm.W[:, units].copy())
+    total = config.epochs * trainer.n_batches
+    bar = ProgressBar(total, "training") if not quiet else None
+    diverged = ""
+    for event in TrainingRun(trainer, units):
+        if isinstance(event, Step):
+            if bar:
+                info = event.info
+                left = (total - event.steps) * trainer.batch_size / max(event.samples_per_second, 1)
+                bar.update(event.steps, f"epoch {info.epoch + (0 if info.epoch_ended else 1)}/{config.epochs} "
+                                        f"{event.samples_per_second:,.0f} digits/s, {left:.0f} s left")
+        elif isinstance(event, EpochEnd):
+            exact = config.n_hidden <= PER_EPOCH_EXACT_MAX or (event.last and config.n_hidden <= FINAL_EXACT_MAX)
+            m = epoch_metrics(event.snapshot, mon_train, mon_held, exact_loglik=exact)
+            m["learning_rate"] = event.learning_rate
+            m["samples_per_second"] = event.samples_per_second
+            append_history(history, event.epoch, m)
+            snapshots.append(event.W_tracked)
             if bar:
                 bar.clear()
             if not quiet:
-                print(_epoch_line(info.epoch, config.epochs, m, seconds), flush=True)
-            t_epoch = time.perf_counter()
+                print(_epoch_line(event.epoch, config.epochs, m, event.seconds), flush=True)
+        elif isinstance(event, Diverged):     # keep the last good parameters, then say so in one line
+            diverged = event.message
+            break
     saved = to_saved(trainer.rbm, config, history, data.spec, trainer.epoch, np.stack(snapshots),
                      extra_meta={"threshold": data.threshold, "dataset_name": data.name,
+                                 "data_options": options.to_dict(), "held_out": data.held_out_name,
                                  "stochastic_binarisation": bool(args.stochastic)}, units=units)
+    if diverged:
+        saved.meta["diverged"] = diverged
     save_model(args.out, saved)
     if args.metrics_csv:
         write_metrics_csv(args.metrics_csv, history)
+    if diverged:
+        raise TrainingDiverged(f"{diverged}; the last good parameters ({trainer.epoch} epochs and {trainer.batch} "
+                               f"mini-batches) were saved to {args.out}: train again with a smaller --lr")
     if not quiet:
         print(f"saved {args.out}", file=sys.stderr)
     return 0

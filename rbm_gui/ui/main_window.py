@@ -267,8 +267,7 @@ class MainWindow(FileActions, QMainWindow):
         if not self.session.has_model:
             self.session.new_model()
         self._model_changed()
-        self.statusBar().showMessage(f"{d.name}: {len(d.train):,} training, "
-                                     f"{0 if d.val is None else len(d.val):,} validation digits", 8000)
+        self.statusBar().showMessage(d.describe(), 8000)
         return True
 
     def _model_changed(self) -> None:

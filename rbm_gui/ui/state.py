@@ -9,93 +9,15 @@ trainer only when the worker is stopped or paused (see ``TrainingController.paus
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from rbm_gui.config import TrainingConfig
-from rbm_gui.engine.monitor import append_history, monitor_subsets
+from rbm_gui.engine.monitor import append_history
 from rbm_gui.engine.rbm import RBM
 from rbm_gui.engine.training import Trainer
+from rbm_gui.app.data import DATA_HELP, DATA_LIMITS, DataOptions, PreparedData, prepare_data  # noqa: F401
 from rbm_gui.session import HISTORY_MAX_UNITS, from_saved, to_saved   # shared with the CLI
-
-
-#: Data options (not hyperparameters): ranges and one-sentence help, like config.LIMITS / HELP.
-DATA_LIMITS = {"threshold": (1, 255), "n_val": (0, 100_000), "max_train": (0, 1_000_000)}
-DATA_HELP = {
-    "source": "Which digits to train on: the bundled 5,000-digit MNIST sample, full MNIST once downloaded, or IDX files.",
-    "threshold": "Grey level (1-255) at or above which a pixel counts as on when the digits are made binary.",
-    "n_val": "Digits held out of training to measure over-fitting (validation metrics).",
-    "max_train": "Use at most this many training digits (0 = all); fewer digits train faster.",
-    "probe": "Index of the test digit whose hidden probabilities P(h_j=1|v) label the weight tiles.",
-    "prob_threshold": "Tiles whose P(h_j=1|v) for the probe digit is at least this get a red border.",
-    "per_tile": "Scale each tile to its own largest weight instead of one range for all tiles.",
-}
-
-
-@dataclass
-class DataOptions:
-    """Which digits to train on and how to binarise them."""
-
-    source: str = "mnist-sample"     # load_dataset spec: "mnist-sample", "mnist" or an IDX path
-    threshold: int = 128
-    n_val: int = 1000
-    max_train: int = 0               # 0 = all
-    split_seed: int = 1234
-
-    def to_dict(self) -> dict:
-        return dict(source=self.source, threshold=self.threshold, n_val=self.n_val,
-                    max_train=self.max_train, split_seed=self.split_seed)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "DataOptions":
-        out = cls()
-        for k in ("source", "threshold", "n_val", "max_train", "split_seed"):
-            if k in d:
-                setattr(out, k, type(getattr(out, k))(d[k]))
-        return out
-
-
-@dataclass
-class LoadedData:
-    """Binary training/validation vectors and the probe digits (test split)."""
-
-    name: str
-    image_shape: tuple[int, int]
-    train: np.ndarray                 # bool (N, n_visible)
-    val: np.ndarray | None            # bool (M, n_visible) or None
-    probes: np.ndarray                # bool (P, n_visible): digits that can be the probe
-    monitor_train: np.ndarray = field(init=False)
-    monitor_val: np.ndarray | None = field(init=False)
-
-    def __post_init__(self):
-        self.monitor_train, self.monitor_val = monitor_subsets(self.train, self.val)
-
-    @property
-    def n_visible(self) -> int:
-        return self.train.shape[1]
-
-
-def load_data(options: DataOptions) -> LoadedData:
-    """Load and binarise the data set named by ``options`` (raises DataError / ValueError)."""
-    from rbm_gui.data import load_dataset   # lazy: keeps `import rbm_gui.ui.state` light
-    ds = load_dataset(options.source, "train")
-    if options.max_train and ds.n > options.max_train + options.n_val:
-        rng = np.random.default_rng(options.split_seed + 1)
-        ds = ds.subset(np.sort(rng.choice(ds.n, options.max_train + options.n_val, replace=False)))
-    n_val = min(options.n_val, ds.n - 1)
-    if n_val > 0:
-        train_ds, val_ds = ds.split_validation(n_val, np.random.default_rng(options.split_seed))
-        val = val_ds.binarize(options.threshold)
-    else:
-        train_ds, val = ds, None
-    train = train_ds.binarize(options.threshold)
-    if options.source in ("mnist-sample", "mnist"):
-        test = load_dataset(options.source, "test")
-        probes = test.binarize(options.threshold)[:1000]
-    else:
-        probes = (val if val is not None else train)[:1000]
-    return LoadedData(ds.name, ds.image_shape, train, val, probes)
 
 
 class Session:
@@ -104,7 +26,7 @@ class Session:
     def __init__(self, config: TrainingConfig | None = None, data_options: DataOptions | None = None):
         self.config = (config or TrainingConfig()).validate()
         self.data_options = data_options or DataOptions()
-        self.data: LoadedData | None = None
+        self.data: PreparedData | None = None
         self.rbm: RBM | None = None
         self.trainer: Trainer | None = None
         self.epochs_done = 0
@@ -117,8 +39,8 @@ class Session:
         self.note = ""                                    # e.g. "imported from legacy file"
 
     # ------------------------------------------------------------------ data and model
-    def load_data(self) -> LoadedData:
-        self.data = load_data(self.data_options)
+    def load_data(self) -> PreparedData:
+        self.data = prepare_data(self.data_options, self.config.seed)
         return self.data
 
     @property

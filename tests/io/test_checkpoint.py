@@ -47,11 +47,12 @@ TRAINER = textwrap.dedent("""
     from rbm_gui.config import TrainingConfig
     from rbm_gui.engine.training import Trainer
     from rbm_gui.io.checkpoint import CheckpointStore
-    from rbm_gui.session import prepare_data, to_saved
+    from rbm_gui.app.data import DataOptions, prepare_data
+    from rbm_gui.session import to_saved
 
     store = CheckpointStore(sys.argv[1])
     store.begin_session()
-    data = prepare_data("mnist-sample")
+    data = prepare_data(DataOptions("mnist-sample"))
     config = TrainingConfig(n_hidden=40, epochs=1000, batch_size=20, seed=3)
     trainer = Trainer.create(data.train[:2000], config, data.image_shape)
     history = {"epoch": [], "batches": []}

@@ -65,7 +65,7 @@ def test_download_through_the_dialog_switches_the_data_set(qtbot, make_window, m
     assert status == "ok", dlg.message
     assert listing(cache()) == sorted(payloads)
     assert w.session.data_options.source == "mnist"
-    assert len(w.session.data.train) + len(w.session.data.val) == 400     # the served (synthetic) set
+    assert len(w.session.data.train) + len(w.session.data.held_out) == 400     # the served (synthetic) set
     assert w.panel.data_options().source == "mnist" and "downloaded" in w.panel.data_widgets["source"].currentText()
     assert "Full MNIST downloaded" in w.banner.text() and not dlg.isVisible()
     total = f"{sum(map(len, payloads.values())) / 1e3:.1f} kB"

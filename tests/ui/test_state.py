@@ -25,7 +25,7 @@ def test_state_and_tiles_modules_do_not_import_qt():
 
 def test_new_model_records_the_starting_tiles_and_subset_sizes():
     s = small_session()
-    assert s.data.train.shape == (200, 784) and s.data.val.shape == (50, 784)
+    assert s.data.train.shape == (200, 784) and s.data.held_out.shape == (50, 784)
     assert s.epochs_done == 0 and len(s.weight_history) == 1
     assert s.weight_history[0].shape == (784, 8)
 

@@ -31,7 +31,8 @@ def training_array(data, n_visible: int | None, stochastic: bool = False,
       float32: as they are in the positive phase (scikit-learn's BernoulliRBM does the same), or,
       with ``stochastic``, binarised afresh for every mini-batch with P(on) = value.
     Anything else (NaN, out of range, other dtypes) raises ValueError with what was wrong;
-    ``any_values`` lets finite floats outside [0, 1] through, used as they are (as scikit-learn).
+    ``any_values`` lets finite floats outside [0, 1] through, used as they are (as scikit-learn;
+    the trainer then stops only on non-finite updates, see ``training.MAX_WEIGHT_RMS``).
     """
     data = np.asarray(data)
     if data.ndim != 2 or data.shape[1] != (n_visible or data.shape[1]):

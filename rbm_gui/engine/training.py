@@ -277,6 +277,10 @@ class Trainer:
         self._w_norm: float | None = None  # upper bound of |W| (see _check_divergence)
         self._norm_age = 0
         self._norm_limit = MAX_WEIGHT_RMS * math.sqrt(nv * nh)
+        if data.dtype == DTYPE and (data.min() < 0 or data.max() > 1):
+            # values outside [0, 1] (any_values): the RMS limit assumes probabilities; only a
+            # non-finite update counts as divergence then, as scikit-learn has no check at all
+            self._norm_limit = math.inf
         # The random bits of the Bernoulli draws: their own stream (see feeder.bits_generator),
         # one block per step: cd_k hidden and cd_k visible draws of B columns, 4 draws per word.
         words = -(-config.cd_k * (nh + nv) * self.batch_size // 4)

@@ -7,7 +7,9 @@ are up to ~2x faster for large models. The thread count also changes the last bi
 products (OpenBLAS picks other kernels), so it is chosen deterministically, never by timing:
 the same settings on the same machine give bit-identical weights.
 
-Uses ``threadpoolctl``; without it nothing is changed. The limit is process-wide.
+Uses ``threadpoolctl``; without it nothing is changed. OpenBLAS's thread count is process-wide,
+so the engine sets it only for its own work (``BlasThreads``) and restores it afterwards: code
+that shares the process (a notebook, scikit-learn) never finds it changed.
 """
 
 from __future__ import annotations
@@ -51,7 +53,42 @@ def threads_for(batch: int, n_visible: int, n_hidden: int) -> int:
     return 1 if batch * n_visible * n_hidden < SMALL_PRODUCT else max_blas_threads()
 
 
+class BlasThreads:
+    """A re-entrant scope: ``with scope:`` runs the enclosed work on ``n`` BLAS threads and then
+    restores the count it found (None: leave the count alone).
+
+    Cheaper than threadpoolctl's ``limit`` context (~7 us): it reads and sets the libraries'
+    counts directly (~0.5 us per call), and not at all when nested or already right, so the
+    trainer can scope every single step.
+    """
+
+    def __init__(self, n: int | None):
+        self.n = None if n is None else int(n)
+        ctl = blas_controller() if n is not None else None
+        self._libs = [] if ctl is None else list(ctl.select(user_api="blas").lib_controllers)
+        self._depth = 0
+        self._saved: list[int] = []
+
+    def __enter__(self) -> "BlasThreads":
+        if self._depth == 0 and self._libs:
+            max_blas_threads()      # remember the original count before the first change
+            self._saved = [lib.num_threads for lib in self._libs]
+            for lib, now in zip(self._libs, self._saved):
+                if now != self.n:
+                    lib.set_num_threads(self.n)
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            for lib, was in zip(self._libs, self._saved):
+                if was != self.n:
+                    lib.set_num_threads(was)
+
+
 def set_blas_threads(n: int) -> None:
+    """Set the process-wide count (benchmarks; the engine itself uses ``BlasThreads``)."""
     max_blas_threads()          # remember the original count before the first change
     ctl = blas_controller()
     if ctl is not None:

@@ -21,6 +21,49 @@ import numpy as np
 DTYPE = np.float32
 
 
+def training_array(data, n_visible: int | None, stochastic: bool = False,
+                   any_values: bool = False) -> tuple[np.ndarray, float]:
+    """The training data as the feeder takes it, and the scale of its values (255 for grey levels).
+
+    - bool, or integers 0/1: uint8 0/1. With ``stochastic``, integers 0..255 are grey levels
+      (binarised afresh for every mini-batch, P(on) = grey / 255).
+    - floats in [0, 1]: probabilities. Only 0s and 1s: uint8 0/1, the same model faster. Else
+      float32: as they are in the positive phase (scikit-learn's BernoulliRBM does the same), or,
+      with ``stochastic``, binarised afresh for every mini-batch with P(on) = value.
+    Anything else (NaN, out of range, other dtypes) raises ValueError with what was wrong;
+    ``any_values`` lets finite floats outside [0, 1] through, used as they are (as scikit-learn;
+    the trainer then stops only on non-finite updates, see ``training.MAX_WEIGHT_RMS``).
+    """
+    data = np.asarray(data)
+    if data.ndim != 2 or data.shape[1] != (n_visible or data.shape[1]):
+        raise ValueError(f"training data must be (N, {n_visible or 'pixels'}), got {data.shape}")
+    if data.shape[0] < 1:
+        raise ValueError("training data is empty")
+    kind = data.dtype.kind
+    if kind == "b":
+        return data.view(np.uint8), 1.0        # same bytes, no copy (60,000 digits: 47 MB)
+    if kind in "ui":
+        top = 255 if stochastic else 1
+        lo, hi = int(data.min()), int(data.max())
+        if lo < 0 or hi > top:
+            hint = "" if stochastic else " (grey levels 0..255 need stochastic=True)"
+            raise ValueError(f"integer training data must be 0..{top}, got values from {lo} to {hi}{hint}")
+        return (data if data.dtype == np.uint8 else data.astype(np.uint8)), (255.0 if stochastic else 1.0)
+    if kind != "f":
+        raise ValueError(f"training data must be bool, integer or float, got dtype {data.dtype}")
+    if not np.isfinite(data).all():
+        raise ValueError("training data contain NaN or infinite values")
+    lo, hi = float(data.min()), float(data.max())
+    if not any_values and (lo < 0.0 or hi > 1.0):
+        raise ValueError(f"float training data are probabilities and must lie in [0, 1], "
+                         f"got values from {lo:g} to {hi:g}")
+    if lo >= 0.0 and hi <= 1.0:
+        as_bits = data.astype(np.uint8)
+        if np.array_equal(as_bits, data):      # only 0s and 1s
+            return as_bits, 1.0
+    return np.ascontiguousarray(data, dtype=DTYPE), 1.0
+
+
 def bits_generator(rng: np.random.Generator) -> np.random.BitGenerator:
     """The bits' own stream: an SFC64 (its raw output was 23% faster than PCG64's here) seeded
     from ``rng`` without drawing from it when possible (from ``jumped()``, 2^127 steps ahead)."""
@@ -48,7 +91,7 @@ class BatchFeeder:
         self.data, self.B, self.words, self.bits = data, batch_size, int(words), bits
         self.binarise = binarise          # stochastic binarisation (uses the trainer's rng): never ahead
         self.V = [np.zeros((nv + 1, 2 * batch_size + 2), DTYPE) for _ in range(2)]
-        self.rows = [np.empty((batch_size, nv), np.uint8) for _ in range(2)]
+        self.rows = [np.empty((batch_size, nv), data.dtype) for _ in range(2)]
         self.cols = [np.empty((nv, batch_size), np.uint8) for _ in range(2)]
         # with lit_rows: the pixels on in some sample of the batch, then n_visible (the ones row);
         # lit[k][-1] holds how many there are
@@ -123,11 +166,15 @@ def _load(data, rows, cols, V, idx, binarise=None, lit=None) -> None:
     np.take(data, idx, axis=0, out=rows[:m], mode="clip")   # "clip": out unbuffered (2x faster)
     src = rows[:m] if binarise is None else binarise(rows[:m])
     if lit is not None:
-        on = np.flatnonzero(np.bitwise_or.reduce(src.view(np.uint8), axis=0))
+        bits = src.view(np.uint32 if src.dtype == DTYPE else np.uint8)     # nonzero <=> some bit set
+        on = np.flatnonzero(np.bitwise_or.reduce(bits, axis=0))
         n = len(on)
         lit[:n] = on
         lit[n] = len(lit) - 2           # the ones row
         lit[-1] = n + 1
+    if src.dtype == DTYPE:              # probabilities (see training_array): as they are
+        np.copyto(V[:-1, :m], src.T)
+        return
     np.copyto(cols[:, :m], src.T)            # transposed as bytes, then cast (plain casts are fast:
     np.copyto(V[:-1, :m], cols[:, :m])       # 33 us for 784 x 100 here, a multiply-and-cast 47)
 

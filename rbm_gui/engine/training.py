@@ -8,7 +8,8 @@ The hot loop works in float32 on preallocated buffers (no allocation per mini-ba
 samples as columns, and is built so that nearly all work happens inside a few BLAS calls:
 
 - The parameters live in one array ``theta = [[W, b], [c, 0]]`` ((n_visible+1) x (n_hidden+1));
-  the model's ``W``, ``b`` and ``c`` become views of it. With a row of ones under the visible
+  the model's ``W``, ``b`` and ``c`` become views of it (see ``Trainer`` for what that means for
+  the caller's model). With a row of ones under the visible
   batch and a constant 1/2 under the hidden samples, the products ``theta.T @ V`` and
   ``theta @ h`` already contain the biases.
 - The positive and negative statistics are stacked, ``V = [v0 | v1]`` and ``H = [ph0 | -ph1]``
@@ -44,8 +45,8 @@ import numpy as np
 
 from rbm_gui.config import TrainingConfig
 from rbm_gui.engine import schedules
-from rbm_gui.engine.blas import set_blas_threads, threads_for
-from rbm_gui.engine.feeder import BatchFeeder, bits_generator
+from rbm_gui.engine.blas import BlasThreads, threads_for
+from rbm_gui.engine.feeder import BatchFeeder, bits_generator, training_array
 from rbm_gui.engine.rbm import DTYPE, RBM
 
 
@@ -205,17 +206,27 @@ class Trainer:
     Parameters
     ----------
     rbm : the model, trained in place: its ``W``, ``b`` and ``c`` become views of the trainer's
-        parameter array (same values; read them from ``rbm`` as usual).
-    data : (N, n_visible) bool or uint8 0/1 training vectors (not copied, never modified); with
-        ``stochastic=True``, uint8 grey levels 0..255 instead, binarised afresh for every
-        mini-batch (pixel on with probability grey / 255).
+        parameter array (same values, always a valid model between steps: read them from ``rbm``
+        as usual, e.g. ``rbm.snapshot()`` for another thread). Writes into them are training
+        input; arrays assigned to ``rbm.W``/``b``/``c`` are taken over at the next step (copied
+        in). ``close()`` (or leaving ``with trainer:``) gives ``rbm`` its own arrays back. A
+        read-only model (a snapshot) is refused: train a copy.
+    data : (N, n_visible) training vectors (not copied unless converted, never modified), see
+        ``feeder.training_array``: bool or 0/1 integers; with ``stochastic=True`` uint8 grey
+        levels 0..255, binarised afresh for every mini-batch (pixel on with probability
+        grey / 255); floats in [0, 1] are probabilities: used as they are in the positive phase
+        (as scikit-learn's BernoulliRBM does), or with ``stochastic=True`` binarised afresh for
+        every mini-batch. NaN or values out of range raise ValueError (``any_values=True`` lets
+        finite floats outside [0, 1] through, as they are: the estimator's scikit-learn mode).
     config : hyperparameters (validated here).
     rng : the one generator for shuffling and sampling; default ``default_rng(config.seed + 1)``
         (``config.seed`` itself initialises the weights, see ``Trainer.create``).
-    blas_threads : BLAS thread count (process-wide) for training: "auto" (default) takes one
+    blas_threads : BLAS thread count for the trainer's own work: "auto" (default) takes one
         thread for small products and all cores for large ones (``blas.threads_for``), an int pins
-        it, None leaves it as it is. Results are bit-identical for the same seed, settings and
-        thread count (OpenBLAS picks other kernels for other thread counts).
+        it, None leaves it as it is. It is set only while the trainer works (each ``step()``, or
+        once around a loop of them inside ``with trainer:``) and restored afterwards: other code
+        in the process never finds it changed. Results are bit-identical for the same seed,
+        settings and thread count (OpenBLAS picks other kernels for other thread counts).
     prefetch : prepare each mini-batch's data columns and random bits one step ahead on a helper
         thread (``engine/feeder.py``); "auto" (default) does so when the products run on one BLAS
         thread, another core is free and the batch is large enough (``PREFETCH_MIN_PIXELS``).
@@ -224,22 +235,20 @@ class Trainer:
 
     def __init__(self, rbm: RBM, data: np.ndarray, config: TrainingConfig,
                  rng: np.random.Generator | None = None, blas_threads: int | str | None = "auto",
-                 stochastic: bool = False, prefetch: bool | str = "auto"):
+                 stochastic: bool = False, prefetch: bool | str = "auto", *, any_values: bool = False):
         config.validate()
+        data, scale = training_array(data, rbm.n_visible, stochastic, any_values)
+        if not all(a.flags.writeable for a in (rbm.W, rbm.b, rbm.c)):
+            raise ValueError("the model's parameters are read-only (a snapshot?): train a copy, rbm.copy()")
         if blas_threads == "auto":
             blas_threads = threads_for(min(config.batch_size, len(data)), rbm.n_visible, rbm.n_hidden)
-        if blas_threads is not None:
-            set_blas_threads(blas_threads)
         self.blas_threads = blas_threads
-        data = np.asarray(data)
-        if data.ndim != 2 or data.shape[1] != rbm.n_visible:
-            raise ValueError(f"training data must be (N, {rbm.n_visible}), got {data.shape}")
-        if data.shape[0] < 1:
-            raise ValueError("training data is empty")
-        if data.dtype == bool:
-            data = data.view(np.uint8)         # same bytes, no copy (60,000 digits: 47 MB)
-        elif data.dtype != np.uint8:
-            data = data.astype(np.uint8)
+        self._blas = BlasThreads(blas_threads)
+        self._closed = False
+        with self._blas:        # the PCD chains' first product too: same kernels as the steps
+            self._setup(rbm, data, scale, config, rng, stochastic, prefetch)
+
+    def _setup(self, rbm, data, scale, config, rng, stochastic, prefetch) -> None:
         self.rbm, self.data, self.config = rbm, data, config
         self.stochastic = bool(stochastic)
         self.rng = rng if rng is not None else np.random.default_rng(config.seed + 1)
@@ -256,19 +265,22 @@ class Trainer:
         self._P = np.zeros((4, (nv + 1) * (nh + 1)), DTYPE)
         self._G = self._P[1].reshape(nv + 1, nh + 1)
         self._theta = th = self._P[2].reshape(nv + 1, nh + 1)
-        th[:nv, :nh], th[:nv, nh], th[nv, :nh] = rbm.W, rbm.b, rbm.c
-        rbm.W, rbm.b, rbm.c = th[:nv, :nh], th[:nv, nh], th[nv, :nh]
+        self._views = (th[:nv, :nh], th[:nv, nh], th[nv, :nh])      # the model's W, b, c
+        self._attach()
         self._vel_row = 0           # which row holds the velocity (0 or 3)
         self._vel_is_gradient = False   # after a step without momentum or decay: velocity = row 1
         self._grad_rows = None          # ... kept as its lit rows only (see _full_gradient)
         # Centring offsets: mu = data means (fixed), lam = moving average of P(h|data).
-        scale = 255.0 if self.stochastic else 1.0
         self.mu = (data.mean(axis=0, dtype=np.float64) / scale).astype(DTYPE) if config.centering else None
         self.lam = np.full(nh, 0.5, DTYPE) if config.centering else None
         self._q = np.zeros(nh, DTYPE)      # running mean activity, for the sparsity penalty
         self._w_norm: float | None = None  # upper bound of |W| (see _check_divergence)
         self._norm_age = 0
         self._norm_limit = MAX_WEIGHT_RMS * math.sqrt(nv * nh)
+        if data.dtype == DTYPE and (data.min() < 0 or data.max() > 1):
+            # values outside [0, 1] (any_values): the RMS limit assumes probabilities; only a
+            # non-finite update counts as divergence then, as scikit-learn has no check at all
+            self._norm_limit = math.inf
         # The random bits of the Bernoulli draws: their own stream (see feeder.bits_generator),
         # one block per step: cd_k hidden and cd_k visible draws of B columns, 4 draws per word.
         words = -(-config.cd_k * (nh + nv) * self.batch_size // 4)
@@ -299,12 +311,14 @@ class Trainer:
     @classmethod
     def create(cls, data: np.ndarray, config: TrainingConfig, image_shape: tuple[int, int] | None = None,
                blas_threads: int | str | None = "auto", stochastic: bool = False,
-               prefetch: bool | str = "auto") -> "Trainer":
+               prefetch: bool | str = "auto", *, any_values: bool = False) -> "Trainer":
         """A new model initialised from ``data`` (Hinton's guide) and its trainer, all from ``config.seed``."""
         config.validate()
         rng = np.random.default_rng(config.seed)
-        rbm = RBM.initialise(config.n_hidden, data, rng, image_shape, scale=255.0 if stochastic else 1.0)
-        return cls(rbm, data, config, rng, blas_threads, stochastic, prefetch)
+        n_visible = np.shape(data)[1] if np.ndim(data) == 2 else None
+        data, scale = training_array(data, n_visible, stochastic, any_values)
+        rbm = RBM.initialise(config.n_hidden, data, rng, image_shape, scale=scale)
+        return cls(rbm, data, config, rng, blas_threads, stochastic, prefetch, any_values=any_values)
 
     # ------------------------------------------------------------------ schedule
     @property
@@ -337,9 +351,61 @@ class Trainer:
     def samples_per_second(self) -> float:
         return self._rate
 
+    # ------------------------------------------------------------------ the caller's model
+    def _attach(self) -> None:
+        """Copy the model's current parameters into theta and make them views of it."""
+        nv, nh = self._theta.shape[0] - 1, self._theta.shape[1] - 1
+        rbm = self.rbm
+        for name, a, shape in (("W", rbm.W, (nv, nh)), ("b", rbm.b, (nv,)), ("c", rbm.c, (nh,))):
+            if np.shape(a) != shape:
+                raise ValueError(f"the model's {name} has shape {np.shape(a)}, the trainer's {shape}")
+        Wv, bv, cv = self._views
+        # views of theta already hold their values (another step wrote them): no self-copies
+        for view, a in ((Wv, rbm.W), (bv, rbm.b), (cv, rbm.c)):
+            if a is not view:
+                view[...] = a
+        rbm.W, rbm.b, rbm.c = self._views
+        self._w_norm = None             # theta may have changed: recompute the divergence bound
+
+    def __enter__(self) -> "Trainer":
+        """``with trainer:`` sets the BLAS thread count once for all steps inside, and closes."""
+        self._blas.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            self.close()
+        finally:
+            self._blas.__exit__(*exc)
+
+    def close(self) -> None:
+        """Stop the helper thread and give the model its own (contiguous) arrays back, with the
+        trained values. Further steps raise RuntimeError."""
+        if self._closed:
+            return
+        self._closed = True
+        self._feeder.close()
+        rbm = self.rbm
+        Wv, bv, cv = self._views
+        if rbm.W is Wv:
+            rbm.W = Wv.copy()
+        if rbm.b is bv:
+            rbm.b = bv.copy()
+        if rbm.c is cv:
+            rbm.c = cv.copy()
+
     # ------------------------------------------------------------------ the step
     def step(self) -> StepInfo:
         """Train on one mini-batch. Raises TrainingDiverged (parameters unchanged) on NaN/inf."""
+        if self._closed:
+            raise RuntimeError("this trainer is closed")
+        rbm, (Wv, bv, cv) = self.rbm, self._views
+        if rbm.W is not Wv or rbm.b is not bv or rbm.c is not cv:
+            self._attach()      # the caller assigned new parameters: train those
+        with self._blas:
+            return self._step()
+
+    def _step(self) -> StepInfo:
         lr, mom = self.learning_rate, self.momentum
         N = self.data.shape[0]
         B = self.batch_size
@@ -364,10 +430,11 @@ class Trainer:
 
     def run_epoch(self) -> StepInfo:
         """Steps until the current epoch ends."""
-        while True:
-            info = self.step()
-            if info.epoch_ended:
-                return info
+        with self._blas:
+            while True:
+                info = self.step()
+                if info.epoch_ended:
+                    return info
 
     def _count(self, n: int) -> None:
         self._rate_samples += n
@@ -436,9 +503,13 @@ class Trainer:
             G[rows] = self._buf.Gc[:len(rows)]
 
     def _binarise(self, grey: np.ndarray) -> np.ndarray:
-        """Stochastic binarisation: u uniform on 0..254, so P(u < grey) = grey / 255 exactly."""
+        """Stochastic binarisation: u uniform on 0..254, so P(u < grey) = grey / 255 exactly;
+        probabilities (float32) compare with float uniforms on [0, 1)."""
         out = self._buf.v_bool[:len(grey)]
-        np.less(self.rng.integers(0, 255, size=grey.shape, dtype=np.uint8), grey, out=out)
+        if grey.dtype == np.uint8:
+            np.less(self.rng.integers(0, 255, size=grey.shape, dtype=np.uint8), grey, out=out)
+        else:
+            np.less(self.rng.random(grey.shape, dtype=DTYPE), grey, out=out)
         return out
 
     @staticmethod

@@ -14,7 +14,7 @@ import numpy as np
 from rbm_gui.config import HELP, TrainingConfig
 from rbm_gui.engine.monitor import epoch_metrics, monitor_subsets, append_history
 from rbm_gui.engine.training import Trainer
-from rbm_gui.io.atomic import atomic_open
+from rbm_gui.io.atomic import atomic_open, check_writable
 from rbm_gui.io.model_file import save_model
 from rbm_gui.session import format_metric, history_units, prepare_data, to_saved
 from rbm_gui.commands.progress import ProgressBar
@@ -105,6 +105,7 @@ def write_metrics_csv(path, history: dict) -> None:
 
 
 def run(args) -> int:
+    check_writable(args.out, args.metrics_csv)    # before any data is loaded: a long run is never lost
     config = config_from_args(args)
     if not str(args.out).endswith(".npz"):
         raise ValueError(f"--out must end in .npz, got {args.out}")

@@ -14,7 +14,8 @@ def add_parser(sub, name):
     p.add_argument("--dest", help=f"directory (default {cache_dir()})")
     p.add_argument("--mirror", action="append", metavar="URL",
                    help="base URL to try instead of the built-in mirrors (repeatable)")
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds per connection/chunk (default 30)")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a connection or for data; after that a mirror must also average "
+                        "16 KiB/s and finish in time (default 30)")
     return p
 
 

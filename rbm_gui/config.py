@@ -45,6 +45,7 @@ LIMITS: dict[str, tuple[float, float]] = {
     "ais_runs": (2, 10_000),
     "ais_betas": (10, 1_000_000),
     "threshold": (1, 255),
+    "download_timeout": (0.1, 3600.0),   # seconds
 }
 
 #: Size maxima of files read, checked from headers before anything is decompressed or allocated

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rbm_gui.commands.progress import ProgressBar
+from rbm_gui.config import LIMITS, ConfigError
 from rbm_gui.data import cache_dir, download_mnist
 
 
@@ -20,6 +21,9 @@ def add_parser(sub, name):
 
 
 def run(args) -> int:
+    lo, hi = LIMITS["download_timeout"]
+    if not lo <= args.timeout <= hi:   # also refuses nan
+        raise ConfigError(f"--timeout must be between {lo:g} and {hi:g} seconds, got {args.timeout:g}")
     bars: dict[str, ProgressBar] = {}
 
     def progress(name, done, total):

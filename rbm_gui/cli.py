@@ -7,8 +7,8 @@ one line ``rbm-gui: error: ...`` and exit non-zero, never a traceback.
 
 from __future__ import annotations
 
-import argparse
-import importlib
+# Only modules the interpreter has loaded already: Ctrl-C during the slow imports (argparse,
+# numpy) then happens inside main()'s try and prints one line instead of a traceback.
 import os
 import sys
 
@@ -35,7 +35,10 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     return (ConfigError, DataError, ModelFileError, TrainingDiverged, OSError, ValueError)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> "argparse.ArgumentParser":
+    import argparse
+    import importlib
+
     parser = argparse.ArgumentParser(
         prog="rbm-gui",
         description="Train a Restricted Boltzmann Machine on handwritten digits and watch it learn. "
@@ -70,21 +73,33 @@ def open_window(argv: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
-        return open_window(argv)
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        return open_window(argv)
+    # Everything, imports included, runs inside the try: Ctrl-C while numpy loads is one line too.
     try:
-        return int(args.func(args) or 0)
+        argv = sys.argv[1:] if argv is None else list(argv)
+        if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+            return open_window(argv)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            return open_window(argv)
+        try:
+            return int(args.func(args) or 0)
+        except MemoryError as exc:
+            detail = f" ({exc})" if str(exc) else ""
+            print(f"rbm-gui: error: out of memory{detail}; try a smaller model or data set",
+                  file=sys.stderr)
+            return 1
+        except _user_errors() as exc:
+            print(f"rbm-gui: error: {_one_line(exc)}", file=sys.stderr)
+            return 1
     except KeyboardInterrupt:
         print("rbm-gui: interrupted", file=sys.stderr)
         return 130
-    except _user_errors() as exc:
-        print(f"rbm-gui: error: {exc}", file=sys.stderr)
-        return 1
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
 
 
 if __name__ == "__main__":

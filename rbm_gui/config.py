@@ -40,6 +40,29 @@ LIMITS: dict[str, tuple[float, float]] = {
     "sparsity_cost": (0.0, 100.0),
     "offset_rate": (0.0, 1.0),
     "seed": (0, 2**63 - 1),
+    # Not training settings: bounds of other arguments the CLI and the window share.
+    "n_visible": (1, 16_384),            # pixels per image (128 x 128): W is n_visible x n_hidden
+    "ais_runs": (2, 10_000),
+    "ais_betas": (10, 1_000_000),
+    "threshold": (1, 255),
+    "download_timeout": (0.1, 3600.0),   # seconds
+}
+
+#: Size maxima of files read, checked from headers before anything is decompressed or allocated
+#: (the hostile-input suite, tests/hostile/, crafts files beyond each). Bytes.
+FILE_LIMITS: dict[str, int] = {
+    # Decompressed IDX payload: the full MNIST train images are 47 MB, EMNIST "byclass" 547 MB.
+    "idx_bytes": 1 << 30,
+    # One model-file member (the largest W, 16,384 x 10,000 float32, is 655 MB).
+    "npz_member_bytes": 1 << 30,
+    # All members of one model file together, decompressed.
+    "npz_total_bytes": 2 << 30,
+    # The JSON metadata member (a 100,000-epoch history is ~30 MB of UTF-32).
+    "npz_meta_bytes": 64 << 20,
+    # A legacy pickle (a 10,000-unit float64 legacy model is ~63 MB).
+    "pickle_bytes": 256 << 20,
+    # A downloaded file whose size is not published (the MNIST files' sizes are known).
+    "download_bytes": 64 << 20,
 }
 
 #: One sentence per setting: the window's tooltips and the CLI's help use the same text.
@@ -90,7 +113,10 @@ class TrainingConfig:
 
     def validate(self) -> "TrainingConfig":
         """Raise ConfigError for the first out-of-range or inconsistent setting; return self."""
+        fields = {f.name for f in dataclasses.fields(self)}
         for name, (lo, hi) in LIMITS.items():
+            if name not in fields:      # a bound of another argument (AIS runs, threshold...)
+                continue
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ConfigError(f"{name} must be a number, got {value!r}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rbm_gui.commands.progress import ProgressBar
+from rbm_gui.config import LIMITS, ConfigError
 from rbm_gui.data import cache_dir, download_mnist
 
 
@@ -14,11 +15,15 @@ def add_parser(sub, name):
     p.add_argument("--dest", help=f"directory (default {cache_dir()})")
     p.add_argument("--mirror", action="append", metavar="URL",
                    help="base URL to try instead of the built-in mirrors (repeatable)")
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds per connection/chunk (default 30)")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a connection or for data; after that a mirror must also average "
+                        "16 KiB/s and finish in time (default 30)")
     return p
 
 
 def run(args) -> int:
+    lo, hi = LIMITS["download_timeout"]
+    if not lo <= args.timeout <= hi:   # also refuses nan
+        raise ConfigError(f"--timeout must be between {lo:g} and {hi:g} seconds, got {args.timeout:g}")
     bars: dict[str, ProgressBar] = {}
 
     def progress(name, done, total):

@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from rbm_gui.commands.progress import ProgressBar
+from rbm_gui.config import LIMITS, ConfigError
 from rbm_gui.commands.train import add_data_arguments
 from rbm_gui.data import load_dataset
 from rbm_gui.engine import likelihood, metrics
@@ -34,8 +35,18 @@ def add_parser(sub, name):
     return p
 
 
+def _check_bounds(**values) -> None:
+    """Refuse arguments outside config.LIMITS (the table the window uses too) before any work."""
+    for name, value in values.items():
+        lo, hi = LIMITS[name]
+        if not lo <= value <= hi:
+            flag = "--" + name.replace("_", "-")
+            raise ConfigError(f"{flag} must be between {lo:,} and {hi:,}, got {value:,}")
+
+
 def evaluate(model_path, data="mnist-sample", split="test", threshold=128, loglik="auto",
              ais_runs=100, ais_betas=14_500, seed=0, progress=None) -> dict:
+    _check_bounds(threshold=threshold, ais_runs=ais_runs, ais_betas=ais_betas, seed=seed)
     saved = load_model(model_path)
     rbm = from_saved(saved)
     ds = load_dataset(data, split)

@@ -15,7 +15,7 @@ from rbm_gui.config import HELP, TrainingConfig
 from rbm_gui.engine.monitor import epoch_metrics, append_history
 from rbm_gui.engine.run import Diverged, EpochEnd, Step, TrainingRun
 from rbm_gui.engine.training import Trainer, TrainingDiverged
-from rbm_gui.io.atomic import atomic_open
+from rbm_gui.io.atomic import atomic_open, check_writable
 from rbm_gui.io.model_file import save_model
 from rbm_gui.app.data import DataOptions, prepare_data
 from rbm_gui.session import format_metric, history_units, to_saved
@@ -107,6 +107,7 @@ def write_metrics_csv(path, history: dict) -> None:
 
 
 def run(args) -> int:
+    check_writable(args.out, args.metrics_csv)    # before any data is loaded: a long run is never lost
     config = config_from_args(args)
     if not str(args.out).endswith(".npz"):
         raise ValueError(f"--out must end in .npz, got {args.out}")

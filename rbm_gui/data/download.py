@@ -7,20 +7,25 @@ after a cancel, a Ctrl-C or a full disk.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import http.client
 import os
+import socket
+import threading
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
+from rbm_gui.config import FILE_LIMITS
 from rbm_gui.io.atomic import atomic_path
 
 from .errors import DownloadCancelled, DownloadError
 
-__all__ = ["MNIST_FILES", "MIRRORS", "CHUNK_SIZE", "download_mnist"]
+__all__ = ["MNIST_FILES", "MNIST_SIZES", "MIRRORS", "CHUNK_SIZE", "MIN_RATE", "download_mnist"]
 
 #: The four original MNIST gz files and the md5 the mirrors publish for them (as torchvision).
 MNIST_FILES: dict[str, str] = {
@@ -28,6 +33,15 @@ MNIST_FILES: dict[str, str] = {
     "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
     "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
     "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+}
+
+#: Published sizes of the MNIST gz files in bytes: a body larger than this is refused as it
+#: arrives (also without a Content-Length), not after it filled the disk.
+MNIST_SIZES: dict[str, int] = {
+    "train-images-idx3-ubyte.gz": 9_912_422,
+    "train-labels-idx1-ubyte.gz": 28_881,
+    "t10k-images-idx3-ubyte.gz": 1_648_877,
+    "t10k-labels-idx1-ubyte.gz": 4_542,
 }
 
 #: Base URLs tried in order; the file name is appended. yann.lecun.com is last: it often refuses.
@@ -75,14 +89,112 @@ def _local_error(exc: OSError, where: Path) -> DownloadError:
     return DownloadError(f"{where}: cannot save the download ({exc.strerror or exc})")
 
 
-def _fetch(url: str, target: Path, md5: str, timeout: float, progress, cancelled) -> None:
+#: Seconds between checks of cancel and deadlines while a read or a connection is blocked.
+POLL_SECONDS = 0.1
+#: A mirror must average at least this many bytes/s once ``timeout`` seconds have passed.
+MIN_RATE = 16 * 1024
+
+
+class _Guard:
+    """Watches one transfer; on cancel, deadline or a too-slow peer it breaks the blocked read.
+
+    A helper thread checks every POLL_SECONDS and shuts the socket down, which makes a read
+    that is waiting for the peer return at once: cancel is honoured within POLL_SECONDS even
+    when the peer sends nothing.
+    """
+
+    def __init__(self, name, cancelled, timeout, deadline, min_rate):
+        self.name, self.cancelled = name, cancelled
+        self.timeout, self.deadline, self.min_rate = timeout, deadline, min_rate
+        self.start = self.last_data = time.monotonic()
+        self.done, self.reason, self.sock = 0, None, None
+        self._finished = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="download-guard", daemon=True)
+        self._thread.start()
+
+    def got(self, n: int) -> None:
+        self.done += n
+        self.last_data = time.monotonic()
+
+    def check(self) -> BaseException | None:
+        """Why the transfer must stop now, or None."""
+        if self.reason is not None:
+            return self.reason
+        if self.cancelled():
+            return DownloadCancelled(f"{self.name}: download cancelled")
+        now = time.monotonic()
+        elapsed = now - self.start
+        if elapsed > self.deadline:
+            return _MirrorFailed(f"timed out: not finished within {self.deadline:g} s, {self.done:,} bytes received")
+        if now - self.last_data > self.timeout:
+            return _MirrorFailed(f"timed out: no data for {self.timeout:g} s after {self.done:,} bytes")
+        if elapsed > self.timeout and self.done < self.min_rate * elapsed and self.sock is not None:
+            return _MirrorFailed(f"too slow: {self.done / elapsed:,.0f} bytes/s, below the minimum "
+                                 f"{self.min_rate:,} bytes/s")
+        return None
+
+    def _watch(self) -> None:
+        while not self._finished.wait(POLL_SECONDS):
+            reason = self.check()
+            if reason is not None:
+                self.reason = reason
+                sock = self.sock
+                if sock is not None:
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_RDWR)
+                return
+
+    def close(self) -> None:
+        self._finished.set()
+        self._thread.join()
+
+
+def _socket_of(response) -> socket.socket | None:
+    # http.client keeps the socket only inside the response's buffered reader.
+    raw = getattr(getattr(response, "fp", None), "raw", None)
+    sock = getattr(raw, "_sock", None)
+    return sock if isinstance(sock, socket.socket) else None
+
+
+def _open(request, timeout: float, guard: _Guard):
+    """urlopen on a helper thread, so cancel and the deadline also cut a stalled connect/handshake."""
+    box: dict = {}
+    done, abandoned = threading.Event(), threading.Event()
+
+    def work():
+        try:
+            box["response"] = urllib.request.urlopen(request, timeout=timeout)
+        except BaseException as exc:  # handed to the caller below
+            box["error"] = exc
+        finally:
+            done.set()
+            if abandoned.is_set() and "response" in box:
+                box["response"].close()
+
+    threading.Thread(target=work, name="download-connect", daemon=True).start()
+    while not done.wait(POLL_SECONDS):
+        reason = guard.check()
+        if reason is not None:
+            abandoned.set()
+            if done.is_set() and "response" in box:   # finished meanwhile: close it here
+                box["response"].close()
+            raise reason
+    if "error" in box:
+        raise box["error"]
+    return box["response"]
+
+
+def _fetch(url: str, target: Path, md5: str, size: int | None, limits: tuple, progress, cancelled) -> None:
     """Stream ``url`` into ``target`` atomically; raise _MirrorFailed with the reason on failure."""
+    timeout, deadline, min_rate = limits
+    cap = size if size is not None else FILE_LIMITS["download_bytes"]
     request = urllib.request.Request(url, headers={"User-Agent": "rbm-gui"})
+    guard = _Guard(target.name, cancelled, timeout, deadline, min_rate)
     try:
         # Network and local errors are both OSError, so network calls are wrapped one by one
         # and turned into _MirrorFailed; any OSError that escapes is a local (disk) problem.
         try:
-            response = urllib.request.urlopen(request, timeout=timeout)
+            response = _open(request, timeout, guard)
         except urllib.error.HTTPError as exc:
             exc.close()  # an HTTPError is also an open response
             raise _MirrorFailed(f"HTTP {exc.code} {exc.reason}") from exc
@@ -90,35 +202,53 @@ def _fetch(url: str, target: Path, md5: str, timeout: float, progress, cancelled
             raise _MirrorFailed(_reason(exc.reason)) from exc
         except (OSError, http.client.HTTPException, ValueError) as exc:
             raise _MirrorFailed(_reason(exc)) from exc
-        with response, atomic_path(target, suffix="") as tmp, open(tmp, "wb") as fh:
+        guard.sock = _socket_of(response)
+        with response:
             length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
-            digest, done = hashlib.md5(usedforsecurity=False), 0
-            if progress is not None:
-                progress(target.name, 0, total)
-            while True:
-                if cancelled():
-                    raise DownloadCancelled(f"{target.name}: download cancelled")
-                try:
-                    chunk = response.read(CHUNK_SIZE)
-                except (OSError, http.client.HTTPException) as exc:
-                    raise _MirrorFailed(f"{_reason(exc)} after {done:,} bytes") from exc
-                if not chunk:
-                    break
-                fh.write(chunk)
-                digest.update(chunk)
-                done += len(chunk)
-                if progress is not None:
-                    progress(target.name, done, total)
-            # http.client returns b"" when the server hangs up early instead of raising.
-            if total is not None and done < total:
-                raise _MirrorFailed(f"truncated: {done:,} of {total:,} bytes")
-            if digest.hexdigest() != md5:
-                raise _MirrorFailed(f"md5 mismatch (got {digest.hexdigest()}, expected {md5})")
-            fh.flush()
-            os.fsync(fh.fileno())
+            if total is not None and (total > cap or (size is not None and total != size)):
+                expected = f"{size:,} bytes expected" if size is not None else f"at most {cap:,} accepted"
+                raise _MirrorFailed(f"wrong size: {total:,} bytes announced, {expected}")
+            with atomic_path(target, suffix="") as tmp, open(tmp, "wb") as fh:
+                _stream(response, fh, target.name, md5, cap, total, guard, progress)
     except OSError as exc:
         raise _local_error(exc, target) from exc
+    finally:
+        guard.close()
+
+
+def _stream(response, fh, name, md5, cap, total, guard: _Guard, progress) -> None:
+    digest = hashlib.md5(usedforsecurity=False)
+    if progress is not None:
+        progress(name, 0, total)
+    while True:
+        reason = guard.check()
+        if reason is not None:
+            raise reason
+        try:
+            chunk = response.read1(CHUNK_SIZE) if hasattr(response, "read1") else response.read(CHUNK_SIZE)
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            # The guard shutting the socket shows up here as an error or an early end.
+            raise guard.check() or _MirrorFailed(f"{_reason(exc)} after {guard.done:,} bytes") from exc
+        if not chunk:
+            reason = guard.check()
+            if reason is not None:
+                raise reason
+            break
+        if guard.done + len(chunk) > cap:
+            raise _MirrorFailed(f"too large: more than the {cap:,} bytes expected")
+        fh.write(chunk)
+        digest.update(chunk)
+        guard.got(len(chunk))
+        if progress is not None:
+            progress(name, guard.done, total)
+    # http.client returns b"" when the server hangs up early instead of raising.
+    if total is not None and guard.done < total:
+        raise _MirrorFailed(f"truncated: {guard.done:,} of {total:,} bytes")
+    if digest.hexdigest() != md5:
+        raise _MirrorFailed(f"md5 mismatch (got {digest.hexdigest()}, expected {md5})")
+    fh.flush()
+    os.fsync(fh.fileno())
 
 
 def _reason(exc: object) -> str:
@@ -136,6 +266,9 @@ def download_mnist(
     cancel=None,
     timeout: float = 30,
     files: Mapping[str, str] | None = None,
+    sizes: Mapping[str, int] | None = None,
+    deadline: float | None = None,
+    min_rate: float = MIN_RATE,
 ) -> Path:
     """Download the MNIST gz files into ``dest``, reusing files already there and verified.
 
@@ -147,16 +280,31 @@ def download_mnist(
     mirrors : sequence of str, optional
         Base URLs tried in order for each file (default :data:`MIRRORS`). The next mirror is
         tried on any failure: HTTP error, refused connection, timeout, body shorter than its
-        Content-Length, md5 mismatch.
+        Content-Length, md5 mismatch, a wrong or excessive size, the deadline, a peer slower
+        than ``min_rate``.
     progress : callable, optional
         ``progress(file_name, bytes_done, bytes_total_or_None)``, called from the downloading
         thread: once at 0, after every chunk, and once with done == total for a reused file.
     cancel : threading.Event or callable returning bool, optional
-        Checked between chunks; when set, the download stops with :class:`DownloadCancelled`.
+        Checked every :data:`POLL_SECONDS` (0.1 s), also while a read is blocked or a connection
+        is being made; when set, the download stops with :class:`DownloadCancelled` within
+        about that time, whatever the peer does.
     timeout : float
-        Seconds to wait for a connection or for each chunk.
+        Seconds to wait for a connection, or for data once connected; also the grace period
+        before ``min_rate`` applies.
     files : mapping of str to str, optional
         File name -> expected md5 (default :data:`MNIST_FILES`); tests pass their own.
+    sizes : mapping of str to int, optional
+        File name -> exact size in bytes (default :data:`MNIST_SIZES` when ``files`` is the
+        default, else none). A body of another announced size, or growing beyond it, fails that
+        mirror at once; files without a known size are capped at
+        ``config.FILE_LIMITS["download_bytes"]``.
+    deadline : float, optional
+        Seconds one file may take on one mirror, connection included. Default ``timeout`` plus
+        the time the file's size (or cap) takes at ``min_rate``.
+    min_rate : float
+        Bytes/s a mirror must average after the first ``timeout`` seconds (default 16 KiB/s):
+        a peer trickling a few bytes a second fails instead of taking hours.
 
     Returns
     -------
@@ -177,6 +325,8 @@ def download_mnist(
         dest = cache_dir()
     dest = Path(dest)
     mirrors = MIRRORS if mirrors is None else tuple(mirrors)
+    if sizes is None:
+        sizes = MNIST_SIZES if files is None else {}
     files = MNIST_FILES if files is None else files
     cancelled = _cancel_check(cancel)
     try:
@@ -196,7 +346,10 @@ def download_mnist(
                 raise DownloadCancelled(f"{name}: download cancelled")
             url = mirror.rstrip("/") + "/" + name
             try:
-                _fetch(url, target, md5, timeout, progress, cancelled)
+                size = sizes.get(name)
+                limit = deadline if deadline is not None else (
+                    timeout + (size or FILE_LIMITS["download_bytes"]) / min_rate)
+                _fetch(url, target, md5, size, (timeout, limit, min_rate), progress, cancelled)
                 break
             except _MirrorFailed as exc:
                 failures.append(f"{url}: {exc}")

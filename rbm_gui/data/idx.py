@@ -14,11 +14,13 @@ from typing import IO, Any
 
 import numpy as np
 
+from rbm_gui.config import FILE_LIMITS
 from rbm_gui.io.atomic import atomic_open
+from rbm_gui.io.safe_read import open_regular
 
 from .errors import IdxError
 
-__all__ = ["read_idx", "read_idx_header", "write_idx", "IDX_DTYPES", "MAX_ELEMENTS"]
+__all__ = ["read_idx", "read_idx_header", "write_idx", "IDX_DTYPES", "MAX_ELEMENTS", "MAX_PAYLOAD_BYTES"]
 
 #: IDX dtype code -> big-endian numpy dtype.
 IDX_DTYPES: dict[int, np.dtype] = {
@@ -34,6 +36,9 @@ _CODES = {(dt.kind, dt.itemsize): code for code, dt in IDX_DTYPES.items()}
 #: Largest element count a header may declare. Checked before anything is allocated, so a fuzzed
 #: header cannot make the reader ask for terabytes. The full MNIST train set has 47e6 elements.
 MAX_ELEMENTS = 2**31
+#: Largest decompressed payload accepted (``config.FILE_LIMITS["idx_bytes"]``, 1 GiB), checked
+#: from the header before any payload byte is read: a 2 MB gzip declaring 2 GB is refused at once.
+MAX_PAYLOAD_BYTES = FILE_LIMITS["idx_bytes"]
 
 _GZIP_MAGIC = b"\x1f\x8b"
 # Deflate cannot compress better than about 1032:1, so a gzip file of S bytes cannot hold more
@@ -46,7 +51,7 @@ _READ_CHUNK = 1 << 20
 def _open_binary(path: Any) -> IO[bytes]:
     # str / PathLike, or an importlib.resources Traversable (bundled data inside a wheel).
     if isinstance(path, (str, bytes, os.PathLike)):
-        return open(path, "rb")
+        return open_regular(path)  # a FIFO or device would block or never end
     return path.open("rb")
 
 
@@ -113,6 +118,11 @@ def _read(path: Any, hasher: Any, header_only: bool) -> Any:
                     return dtype, shape
                 header_len = 4 + 4 * len(shape)
                 n_bytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+                if n_bytes > MAX_PAYLOAD_BYTES:
+                    raise IdxError(
+                        f"{where}: header declares {n_bytes:,} payload bytes, more than the "
+                        f"{MAX_PAYLOAD_BYTES:,} this reader accepts"
+                    )
                 if not compressed and header_len + n_bytes > file_size:
                     raise IdxError(
                         f"{where}: truncated: header declares {n_bytes:,} payload bytes, "
@@ -175,10 +185,11 @@ def read_idx(path: str | os.PathLike, *, hasher: Any = None) -> np.ndarray:
     ------
     IdxError
         Bad magic number, unknown dtype code, bad number of dimensions, header declaring more
-        than :data:`MAX_ELEMENTS` elements, truncated payload, trailing bytes, corrupt or
+        than :data:`MAX_ELEMENTS` elements or :data:`MAX_PAYLOAD_BYTES` bytes, truncated payload, trailing bytes, corrupt or
         truncated gzip stream. The message names the file.
     OSError
-        The file cannot be opened (missing, permission denied).
+        The file cannot be opened (missing, permission denied), or is not a regular file
+        (:class:`rbm_gui.io.safe_read.NotRegularFileError`: a FIFO, device or directory).
     """
     return _read(path, hasher, header_only=False)
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import platformdirs
 
+from rbm_gui.config import LIMITS
+
 from .bundled import BUNDLED_SPLITS, bundled_file, load_bundled
 from .dataset import Dataset
 from .errors import DataError, IdxError
@@ -161,7 +163,7 @@ def load_dataset(
             raise IdxError(f"{exc}; run `rbm-gui download mnist` to fetch it again") from exc
         return Dataset(f"mnist/{split}", images, labels, str(images_path))
     path = Path(spec).expanduser()
-    if not path.is_file():
+    if not path.exists():
         raise DataError(
             f"{spec}: no such data set: expected 'mnist-sample', 'mnist' or the path of an IDX images file"
         )
@@ -181,12 +183,22 @@ def _read(path: Path) -> np.ndarray:
 
 
 def _read_images(path: Path) -> np.ndarray:
-    images = _read(path)
-    if images.ndim != 3:
-        raise DataError(f"{path}: images must be 3-D (N, height, width), file has shape {images.shape}")
-    if images.dtype != np.uint8:
-        raise DataError(f"{path}: images must be uint8 pixels 0..255, file has {images.dtype}")
-    return images
+    # Shape and dtype are judged from the header, before the payload is read.
+    try:
+        dtype, shape = read_idx_header(path)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+    if len(shape) != 3:
+        raise DataError(f"{path}: images must be 3-D (N, height, width), file has shape {shape}")
+    if dtype != np.uint8:
+        raise DataError(f"{path}: images must be uint8 pixels 0..255, file has {dtype}")
+    if shape[0] == 0:
+        raise DataError(f"{path}: the data set has no images")
+    max_pixels = int(LIMITS["n_visible"][1])
+    if shape[1] * shape[2] == 0 or shape[1] * shape[2] > max_pixels:
+        raise DataError(f"{path}: images of {shape[1]}x{shape[2]} pixels; 1 to {max_pixels:,} pixels "
+                        "per image are accepted")
+    return _read(path)
 
 
 def _read_labels(path: Path, n_images: int) -> np.ndarray:

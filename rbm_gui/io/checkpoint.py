@@ -43,6 +43,7 @@ from pathlib import Path
 from rbm_gui import __version__
 from rbm_gui.io.atomic import atomic_open
 from rbm_gui.io.model_file import ModelFileError, SavedModel, load_model, save_model
+from rbm_gui.io.safe_read import open_regular
 
 __all__ = ["DATA_ENV_VAR", "CheckpointError", "CheckpointStore", "RestoreInfo", "default_autosave_dir",
            "process_alive"]
@@ -51,6 +52,7 @@ __all__ = ["DATA_ENV_VAR", "CheckpointError", "CheckpointStore", "RestoreInfo", 
 DATA_ENV_VAR = "RBM_GUI_DATA_DIR"
 _PREFIX = "session-"
 _MARKER_FORMAT = "rbm-gui-session"
+_MAX_MARKER_BYTES = 64 * 1024
 
 
 class CheckpointError(OSError):
@@ -190,6 +192,8 @@ class CheckpointStore:
     def __init__(self, dir: str | os.PathLike | None = None) -> None:
         self.dir = Path(dir) if dir is not None else default_autosave_dir()
         self._session: str | None = None
+        #: One line per damaged checkpoint that :meth:`pending_restores` removed.
+        self.unreadable: list[str] = []
 
     # ---------------------------------------------------------- this process's session
     @property
@@ -283,7 +287,8 @@ class CheckpointStore:
         out = []
         for path in paths:
             try:
-                marker = json.loads(path.read_text(encoding="utf-8"))
+                with open_regular(path, _MAX_MARKER_BYTES) as fh:   # a FIFO or a huge file is junk
+                    marker = json.loads(fh.read().decode("utf-8"))
                 if not isinstance(marker, dict) or marker.get("format") != _MARKER_FORMAT:
                     marker = None
             except (OSError, UnicodeDecodeError, ValueError):
@@ -299,7 +304,9 @@ class CheckpointStore:
     def pending_restores(self) -> list[RestoreInfo]:
         """Every restorable checkpoint of a session that did not end cleanly, newest first.
 
-        A checkpoint that cannot be read is skipped (:meth:`discard` removes it).
+        A checkpoint of a gone session that cannot be read is removed with its marker, and the
+        reason is appended to :attr:`unreadable` (one line naming the file) for the window to
+        show; it is never offered.
         """
         found = []
         for marker_path, marker in self._stale():
@@ -307,13 +314,19 @@ class CheckpointStore:
             try:
                 saved = load_model(npz)
                 saved_at = npz.stat().st_mtime
-            except (ModelFileError, OSError):
+            except ModelFileError as exc:
+                if npz.exists() or npz.is_symlink():
+                    self.unreadable.append(f"{exc}; this autosaved model was removed")
+                    with contextlib.suppress(OSError):
+                        self._remove(marker_path)
+                continue
+            except OSError:
                 continue
             meta = saved.meta
             epochs = meta.get("epochs_done", 0)
             found.append(RestoreInfo(
                 session=marker_path.stem, path=npz, marker_path=marker_path,
-                pid=int((marker or {}).get("pid", -1)), started=str((marker or {}).get("started", "")),
+                pid=pid if isinstance(pid := (marker or {}).get("pid"), int) else -1, started=str((marker or {}).get("started", "")),
                 saved_at=saved_at, epochs_done=epochs if isinstance(epochs, int) else 0,
                 n_hidden=saved.n_hidden, dataset=str(meta.get("dataset", ""))))
         found.sort(key=lambda info: info.saved_at, reverse=True)

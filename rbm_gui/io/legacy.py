@@ -44,12 +44,15 @@ import io
 import math
 import os
 import pickle
+import pickletools
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from rbm_gui.config import FILE_LIMITS
 from rbm_gui.io.model_file import ModelFileError, SavedModel, default_image_shape, read_error
+from rbm_gui.io.safe_read import open_regular
 
 __all__ = ["LEGACY_SOURCE", "LegacyModelError", "import_legacy"]
 
@@ -191,6 +194,18 @@ class _LegacyUnpickler(pickle.Unpickler):
         raise _Refused("refused a persistent reference; legacy models have none")
 
 
+#: A legacy model pickle has a few hundred opcodes (most of its bytes are array data); each
+#: opcode can make a Python object, so a file of millions of one-byte opcodes is a memory bomb.
+_MAX_OPCODES = 100_000
+
+
+def _count_opcodes(data: bytes) -> None:
+    """Walk the opcodes without running them; refuse a pickle with absurdly many."""
+    for count, _ in enumerate(pickletools.genops(data), 1):
+        if count > _MAX_OPCODES:
+            raise _Refused(f"refused: more than {_MAX_OPCODES:,} pickle opcodes, far beyond a legacy model")
+
+
 def import_legacy(path: str | os.PathLike) -> SavedModel:
     """Import a pickled ``RBM_lib.RBM`` model from the original blog's repository.
 
@@ -223,11 +238,13 @@ def import_legacy(path: str | os.PathLike) -> SavedModel:
     """
     path = Path(path)
     try:
-        data = path.read_bytes()
+        with open_regular(path, FILE_LIMITS["pickle_bytes"]) as fh:
+            data = fh.read()
     except OSError as exc:
         raise read_error(path, exc, LegacyModelError) from exc
 
     try:
+        _count_opcodes(data)
         obj = _LegacyUnpickler(io.BytesIO(data), encoding="latin1").load()
     except _Refused as exc:
         raise LegacyModelError(path, str(exc)) from exc

@@ -32,7 +32,11 @@ from typing import Any
 import numpy as np
 
 from rbm_gui import __version__
+from rbm_gui.config import FILE_LIMITS
 from rbm_gui.io.atomic import atomic_open
+from rbm_gui.io.model_rules import check_headers, history_units_problem, meta_problem
+from rbm_gui.io.npz_read import NpzRefused, read_npz
+from rbm_gui.io.safe_read import FileTooLargeError, NotRegularFileError, open_regular
 
 __all__ = [
     "FORMAT_NAME",
@@ -94,6 +98,8 @@ class ModelFileError(ValueError):
 def read_error(path: Path, exc: OSError, error: type = None) -> "ModelFileError":
     """The one-line error (``error``, default ModelFileError) for a model file that cannot be read."""
     error = error or ModelFileError
+    if isinstance(exc, (NotRegularFileError, FileTooLargeError)):
+        return error(path, exc.strerror)
     if isinstance(exc, FileNotFoundError):
         return error(path, "file not found")
     if isinstance(exc, IsADirectoryError):
@@ -439,35 +445,22 @@ def load_model(path: str | os.PathLike) -> SavedModel:
     """
     path = Path(path)
     try:
-        with open(path, "rb") as fh:
+        with open_regular(path) as fh:
             magic = fh.read(4)
-    except OSError as exc:
-        raise read_error(path, exc) from exc
-    if magic not in _ZIP_MAGICS:
-        raise ModelFileError(path, "not an rbm-gui model file (not a .npz/zip archive)")
-
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            names = list(npz.files)
-            missing = [name for name in ("W", "b", "c", "meta") if name not in names]
-            if missing:
-                raise ModelFileError(path, f"not an rbm-gui model file: missing {', '.join(missing)}")
-            members = {name: npz[name] for name in names}
-            # NpzFile hands back raw bytes for a zip member that is not a .npy file.
-            strays = [name for name, value in members.items() if not isinstance(value, np.ndarray)]
-            if strays:
-                raise ModelFileError(
-                    path, f"not an rbm-gui model file: member {strays[0]!r} is not a numpy array"
-                )
+            if magic not in _ZIP_MAGICS:
+                raise ModelFileError(path, "not an rbm-gui model file (not a .npz/zip archive)")
+            members = read_npz(fh, check_headers, FILE_LIMITS["npz_total_bytes"], ("W", "b", "c", "meta"))
     except ModelFileError:
         raise
-    except ValueError as exc:
-        if "allow_pickle" in str(exc):
-            raise ModelFileError(path, "contains pickled (object) data, which is refused for safety") from exc
-        raise ModelFileError(path, f"corrupt or truncated archive ({exc})") from exc
+    except NpzRefused as exc:
+        raise ModelFileError(path, str(exc)) from exc
+    except MemoryError as exc:
+        raise ModelFileError(path, "too large to load into memory") from exc
+    except (FileNotFoundError, IsADirectoryError, NotRegularFileError, PermissionError) as exc:
+        raise read_error(path, exc) from exc
     # A damaged archive surfaces as whichever error the layer that trips over it raises:
-    # zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, struct.error, MemoryError for an
-    # absurd header shape. The contract is one error type for bad files, hence the broad catch.
+    # zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, struct.error, ValueError.
+    # The contract is one error type for bad files, hence the broad catch.
     except Exception as exc:
         raise ModelFileError(path, f"corrupt or truncated archive ({type(exc).__name__}: {exc})") from exc
 
@@ -493,6 +486,11 @@ def load_model(path: str | os.PathLike) -> SavedModel:
             raise ModelFileError(path, problem)
 
     arrays = {name: np.ascontiguousarray(array) for name, array in members.items()}
+    problem = meta_problem(meta)
+    if problem is None and "history_units" in arrays:
+        problem = history_units_problem(arrays["history_units"], params["W"].shape[1])
+    if problem is not None:
+        raise ModelFileError(path, f"meta: {problem}" if "history_units" not in problem else problem)
     return SavedModel(W=params["W"], b=params["b"], c=params["c"], meta=meta, arrays=arrays)
 
 

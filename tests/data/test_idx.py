@@ -12,7 +12,7 @@ import pytest
 
 from rbm_gui.data import DataError, IdxError, load_bundled, read_idx, read_idx_header, write_idx
 from rbm_gui.data import bundled
-from rbm_gui.data.idx import MAX_ELEMENTS
+from rbm_gui.data.idx import MAX_ELEMENTS, MAX_PAYLOAD_BYTES
 
 
 def resource(name):
@@ -115,8 +115,10 @@ BAD_FILES = {
     "truncated_int32_payload": (idx_bytes(0x0C, (2,), b"\x00" * 7), "truncated"),
     "huge_declared_size": (idx_bytes(0x0E, (0xFFFFFFFF,) * 4, b""), "more than"),
     "just_over_cap": (idx_bytes(0x08, (MAX_ELEMENTS + 1,), b""), "more than"),
-    # At the cap (16 GiB of float64) but with no payload: refused as truncated, before allocating.
-    "at_cap_no_payload": (idx_bytes(0x0E, (MAX_ELEMENTS,), b"\x00" * 64), "truncated"),
+    # At the element cap, 16 GiB of float64: beyond the byte cap, refused from the header.
+    "at_cap_no_payload": (idx_bytes(0x0E, (MAX_ELEMENTS,), b"\x00" * 64), "more than"),
+    # At the byte cap (1 GiB) but with no payload: refused as truncated, before allocating.
+    "byte_cap_no_payload": (idx_bytes(0x08, (MAX_PAYLOAD_BYTES,), b"\x00" * 64), "truncated"),
 }
 
 

@@ -106,5 +106,5 @@ def test_header_declaring_huge_payload_is_refused_before_allocating(scratch):
     header = bytes([0, 0, 0x08, 2]) + np.array([2**16, 2**15], ">u4").tobytes()
     for content in (header, gzip.compress(header)):
         scratch.write_bytes(content)
-        with time_limit(5), pytest.raises(IdxError, match="truncated"):
+        with time_limit(5), pytest.raises(IdxError, match="truncated|more than"):
             read_idx(scratch)

@@ -205,12 +205,15 @@ def test_begin_session_tidies_sessions_without_checkpoint(tmp_path):
     assert {"session-full.json", "session-full.npz", f"{store.session}.json"} <= set(names)
 
 
-def test_damaged_checkpoint_is_not_offered(tmp_path):
+def test_damaged_checkpoint_is_not_offered_and_is_removed_with_a_reason(tmp_path):
     npz = _fake_crashed_session(tmp_path, "session-x", small_model(0.5, 1))
     npz.write_bytes(npz.read_bytes()[:100])
     store = CheckpointStore(tmp_path)
     assert store.pending_restore() is None
-    assert store.discard() == 1 and list(tmp_path.iterdir()) == []
+    assert list(tmp_path.iterdir()) == []          # not left to be skipped silently forever
+    assert len(store.unreadable) == 1 and "session-x.npz" in store.unreadable[0]
+    assert "\n" not in store.unreadable[0]
+    assert store.discard() == 0
 
 
 def test_disk_full_keeps_previous_checkpoint(tmp_path):

@@ -42,6 +42,22 @@ LIMITS: dict[str, tuple[float, float]] = {
     "seed": (0, 2**63 - 1),
 }
 
+# Export limits (rbm-gui dream / figure and the window's export dialog): bounded so that no argument
+# can ask for minutes of work or gigabytes of pixels.
+LIMITS.update({
+    "dream_steps": (0, 100_000),
+    "dream_every": (1, 1000),
+    "dream_fps": (1, 120),            # GIF delays are whole 1/100 s; ffmpeg needs a sane rate
+    "dream_scale": (1, 32),
+    "dream_chains": (1, 16),
+    "figure_scale": (1, 32),
+    "figure_cols": (1, 1000),
+    "figure_count": (1, 200),
+    "figure_samples": (1, 10_000),
+    "figure_top_k": (1, 10_000),
+    "picture_pixels": (1, 64_000_000),   # one figure or animation frame, width x height
+})
+
 #: One sentence per setting: the window's tooltips and the CLI's help use the same text.
 HELP: dict[str, str] = {
     "n_hidden": "Number of hidden units (feature detectors); 10-20 learn whole digits, 400 learn strokes.",
@@ -91,6 +107,8 @@ class TrainingConfig:
     def validate(self) -> "TrainingConfig":
         """Raise ConfigError for the first out-of-range or inconsistent setting; return self."""
         for name, (lo, hi) in LIMITS.items():
+            if not hasattr(self, name):      # limits of other commands' arguments
+                continue
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ConfigError(f"{name} must be a number, got {value!r}")

@@ -65,6 +65,22 @@ FILE_LIMITS: dict[str, int] = {
     "download_bytes": 64 << 20,
 }
 
+# Export limits (rbm-gui dream / figure and the window's export dialog): bounded so that no argument
+# can ask for minutes of work or gigabytes of pixels.
+LIMITS.update({
+    "dream_steps": (0, 100_000),
+    "dream_every": (1, 1000),
+    "dream_fps": (1, 120),            # GIF delays are whole 1/100 s; ffmpeg needs a sane rate
+    "dream_scale": (1, 32),
+    "dream_chains": (1, 16),
+    "figure_scale": (1, 32),
+    "figure_cols": (1, 1000),
+    "figure_count": (1, 200),
+    "figure_samples": (1, 10_000),
+    "figure_top_k": (1, 10_000),
+    "picture_pixels": (1, 64_000_000),   # one figure or animation frame, width x height
+})
+
 #: One sentence per setting: the window's tooltips and the CLI's help use the same text.
 HELP: dict[str, str] = {
     "n_hidden": "Number of hidden units (feature detectors); 10-20 learn whole digits, 400 learn strokes.",

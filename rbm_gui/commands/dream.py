@@ -6,7 +6,6 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -38,8 +37,9 @@ def add_parser(sub, name):
                "that class is taken from the TEST split of --data, chosen by --seed (the blog's video: "
                f"--digits {BLOG_DIGITS}). --per-class takes one random digit per class (0, 1, 2, ...), "
                "cycling to --chains chains; --noise starts from random pixels. Default: --per-class. "
-               "MP4 needs the optional imageio-ffmpeg (pip install \"rbm-gui[mp4]\"); without it a GIF "
-               "is written instead, with a message.")
+               "Only the file named by --out is written: if it cannot be, the command fails with one line. "
+               "GIFs draw 32 greys and redraw a pixel when it moves by more than 16 of 255 (files about 4x "
+               "smaller); --exact-gif keeps every grey and every change.")
     p.add_argument("model", metavar="MODEL.npz")
     start = p.add_mutually_exclusive_group()
     start.add_argument("--digits", type=_label_list, metavar="6,4,4,0,...",
@@ -49,15 +49,18 @@ def add_parser(sub, name):
     start.add_argument("--noise", action="store_true", help="start from random noise (each pixel on with p=1/2)")
     p.add_argument("--chains", type=int, default=None, metavar="N",
                    help="number of chains, 1-16 (default 8; with --digits: the number of labels)")
-    p.add_argument("--steps", type=int, default=1000, help="Gibbs steps (default 1000); frames = steps/every + 1")
-    p.add_argument("--every", type=int, default=1, metavar="K", help="one frame every K steps (default 1)")
-    p.add_argument("--fps", type=float, default=25, help="frames per second (default 25; GIF: at most 50)")
-    p.add_argument("--scale", type=int, default=8, help="pixel upscaling factor, nearest-neighbour (default 8)")
+    p.add_argument("--steps", type=int, default=1000,
+                   help="Gibbs steps, 0-100,000 (default 1000); frames = steps/every + 1")
+    p.add_argument("--every", type=int, default=1, metavar="K", help="one frame every K steps, 1-1000 (default 1)")
+    p.add_argument("--fps", type=float, default=25, help="frames per second, 1-120 (default 25; GIF: at most 50)")
+    p.add_argument("--scale", type=int, default=8, help="pixel upscaling factor, nearest-neighbour, 1-32 (default 8)")
     p.add_argument("--seed", type=int, default=0, help="seed of the digit choice and of the chains (default 0)")
     add_data_arguments(p)
     p.add_argument("--show", choices=("probs", "samples"), default="probs",
                    help="draw P(v=1|h) (default) or the binary samples")
     p.add_argument("--no-step-number", action="store_true", help="do not draw the step number above the chains")
+    p.add_argument("--exact-gif", action="store_true",
+                   help="GIF: all 256 greys and every change (larger files; the default GIF is compact)")
     p.add_argument("--out", required=True, metavar="FILE.gif|FILE.mp4|DIR/",
                    help="output: .gif, .mp4, or a folder (ending in '/') for frame_00000.png ...")
     p.add_argument("--quiet", action="store_true", help="no progress line")
@@ -89,18 +92,21 @@ def dream_starts(args, n_visible: int) -> np.ndarray:
 
 def run(args) -> int:
     from rbm_gui.engine.dream import dream_frames, n_dream_frames
-    from rbm_gui.io.export import ExportError, Mp4Unavailable, animation_format, export_animation
+    from rbm_gui.io.export import chain_columns
+    from rbm_gui.commands.figure import check_limit, check_pixels
+    from rbm_gui.io.export import ExportError, animation_format, export_animation, step_band_height
     from rbm_gui.io.model_file import load_model
     from rbm_gui.session import from_saved
+    from rbm_gui.viz.mosaic import MosaicLayout
 
-    if not 0 <= args.steps <= 100_000:
-        raise ValueError(f"--steps must be between 0 and 100,000, got {args.steps}")
-    if args.every < 1:
-        raise ValueError(f"--every must be at least 1, got {args.every}")
-    if args.scale < 1 or args.scale > 64:
-        raise ValueError(f"--scale must be between 1 and 64, got {args.scale}")
-    if not args.fps > 0:
-        raise ValueError(f"--fps must be positive, got {args.fps}")
+    check_limit(args.steps, "dream_steps", "--steps")
+    check_limit(args.every, "dream_every", "--every")
+    check_limit(args.scale, "dream_scale", "--scale")
+    check_limit(args.fps, "dream_fps", "--fps")
+    if args.chains is not None:
+        check_limit(args.chains, "dream_chains", "--chains")
+    if args.digits is not None:
+        check_limit(len(args.digits), "dream_chains", "the number of --digits labels")
     out = args.out
     try:
         fmt = animation_format(out)
@@ -108,6 +114,10 @@ def run(args) -> int:
         raise ValueError(str(exc)) from None
 
     rbm = from_saved(load_model(args.model))
+    n_chains = len(args.digits) if args.digits is not None else (8 if args.chains is None else args.chains)
+    grid = MosaicLayout(n_chains, chain_columns(n_chains), rbm.image_shape, 1).shape
+    band = 0 if args.no_step_number else step_band_height(args.scale)
+    check_pixels(grid[0] * args.scale + band, grid[1] * args.scale, "a frame", "lower --scale")
     starts = dream_starts(args, rbm.n_visible)
     n_frames = n_dream_frames(args.steps, args.every)
     frames = dream_frames(rbm, starts, args.steps, seed=args.seed, every=args.every, show=args.show)
@@ -119,16 +129,10 @@ def run(args) -> int:
 
     def export(path):
         return export_animation(frames, n_frames, path, fps=args.fps, scale=args.scale,
-                                draw_step=not args.no_step_number,
+                                draw_step=not args.no_step_number, exact_gif=args.exact_gif,
                                 progress=lambda d, t: bar.update(d, f"frame {d}/{t}", force=d == t))
     try:
-        try:
-            written = export(out)
-        except Mp4Unavailable as exc:
-            out = str(Path(out).with_suffix(".gif"))
-            bar.clear()
-            print(f"rbm-gui: {exc}; writing a GIF instead: {out}", file=sys.stderr)
-            written = export(out)
+        written = export(out)       # never another file: a failed MP4 is an error, not a GIF
     except ExportError as exc:
         bar.clear()
         print(f"rbm-gui: error: {exc}", file=sys.stderr)

@@ -1,15 +1,16 @@
-"""Export dream animations: GIF (Pillow), MP4 (imageio-ffmpeg, optional) or a PNG frame sequence.
+"""Export dream animations: GIF (Pillow), MP4 (imageio-ffmpeg) or a PNG frame sequence.
 
 Qt-free; the dream panel runs :func:`export_animation` on a worker thread with ``progress`` and
 ``cancel``, the ``rbm-gui dream`` command runs it in the foreground. Frames are streamed: memory use
 does not grow with the number of steps.
 
 Frame layout: the chains' images composed with :func:`rbm_gui.viz.mosaic.mosaic` (2 x 4 for 8 chains,
-one blank source pixel between chains), drawn as ink (probability 1 -> black, 0 -> white, as in the
-blog's video), upscaled by an integer ``scale`` with nearest-neighbour (crisp pixels). With
-``draw_step`` a white band of :func:`step_band_height` pixels is added ABOVE the mosaic with
-"step N" in its left corner, so the label never covers a chain. :func:`compose_frame` builds one
-frame; tests compare decoded GIF frames with it (the GIF palette is the 256 greys: lossless).
+one blank source pixel between chains), drawn as ink (the picture convention of
+:mod:`rbm_gui.viz.picture`: probability 1 -> black, 0 -> white, as in the blog's video), upscaled by
+an integer ``scale`` with nearest-neighbour (crisp pixels). With ``draw_step`` a white band of
+:func:`step_band_height` pixels is added ABOVE the mosaic with "step N" in its left corner, so the
+label never covers a chain. :func:`compose_frame` builds one frame; MP4 and PNG frames are exactly
+these, GIFs are these through :func:`rbm_gui.io.gif.gif_greys` (compact greys, see there).
 
 Every written file goes through :func:`rbm_gui.io.atomic.atomic_path`; a PNG sequence is written
 into a temporary folder beside the target and renamed at the end. A cancelled or failed export
@@ -28,8 +29,11 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from rbm_gui.io.atomic import atomic_path
+from rbm_gui.io.gif import GifWriter
+from rbm_gui.io.video import Mp4Writer, ffmpeg_reason
 from rbm_gui.viz.draw import font, ink_grey, upscale
 from rbm_gui.viz.mosaic import grid_columns, mosaic
+from rbm_gui.viz.picture import PICTURE
 
 __all__ = [
     "ExportCancelled", "ExportError", "Mp4Unavailable", "MP4_INSTALL_HINT",
@@ -37,7 +41,7 @@ __all__ = [
     "require_mp4", "step_band_height",
 ]
 
-MP4_INSTALL_HINT = 'pip install "rbm-gui[mp4]"'
+MP4_INSTALL_HINT = "pip install --force-reinstall imageio-ffmpeg"
 FORMATS = ("gif", "mp4", "png")
 
 
@@ -46,7 +50,7 @@ class ExportError(RuntimeError):
 
 
 class Mp4Unavailable(ExportError):
-    """MP4 export needs the optional imageio-ffmpeg package (callers fall back to GIF)."""
+    """MP4 export needs imageio-ffmpeg (a dependency; missing only from a broken install)."""
 
 
 class ExportCancelled(Exception):
@@ -81,7 +85,8 @@ def require_mp4():
     try:
         import imageio_ffmpeg
     except ImportError:
-        raise Mp4Unavailable(f"MP4 export needs the optional package imageio-ffmpeg: {MP4_INSTALL_HINT}") from None
+        raise Mp4Unavailable(f"MP4 export needs the package imageio-ffmpeg, which is missing: "
+                             f"{MP4_INSTALL_HINT}") from None
     try:
         imageio_ffmpeg.get_ffmpeg_exe()
     except Exception as exc:   # the package is there but its ffmpeg binary is not
@@ -102,7 +107,7 @@ def step_band_height(scale: int) -> int:
 
 
 def compose_frame(images: np.ndarray, scale: int = 8, cols: int | None = None, step: int | None = None,
-                  invert: bool = True, pad: int = 1) -> np.ndarray:
+                  invert: bool | None = None, pad: int = 1) -> np.ndarray:
     """One animation frame as uint8 greys (H, W).
 
     ``images``: (n_chains, h, w) values in [0, 1]. The mosaic (separators and empty cells are
@@ -110,6 +115,7 @@ def compose_frame(images: np.ndarray, scale: int = 8, cols: int | None = None, s
     with "step N" is added on top.
     """
     images = np.asarray(images)
+    invert = PICTURE.ink_dark if invert is None else invert
     cols = cols or chain_columns(images.shape[0])
     body = upscale(ink_grey(mosaic(images.astype(np.float32, copy=False), cols=cols, pad=pad, fill=0.0),
                             invert=invert), scale)
@@ -136,66 +142,6 @@ def _is_cancelled(cancel) -> bool:
 
 
 # ---------------------------------------------------------------------------------------- writers
-class _GifWriter:
-    """Streams frames into a GIF with Pillow's frame encoder: constant memory, every frame kept.
-
-    (``Image.save(save_all=True)`` holds all frames in memory and merges identical consecutive
-    frames, which would change the frame count.) Palette: the 256 greys, so greys are lossless.
-    """
-
-    _PALETTE = bytes(np.repeat(np.arange(256, dtype=np.uint8), 3))
-
-    def __init__(self, path: Path, fps: float):
-        # GIF delays are in 1/100 s; browsers treat delays under 2/100 s as 10/100 s.
-        self.duration = max(20, int(round(100.0 / fps)) * 10)
-        self.fh = open(path, "wb")
-        self.first = True
-
-    def write(self, frame: np.ndarray) -> None:
-        from PIL import GifImagePlugin, Image
-        im = Image.frombytes("P", (frame.shape[1], frame.shape[0]), np.ascontiguousarray(frame).tobytes())
-        im.putpalette(self._PALETTE)
-        if self.first:
-            header, _ = GifImagePlugin.getheader(im, None, {"loop": 0, "duration": self.duration, "optimize": False})
-            for chunk in header:
-                self.fh.write(chunk)
-            self.first = False
-        for chunk in GifImagePlugin.getdata(im, duration=self.duration, disposal=1):
-            self.fh.write(chunk)
-
-    def close(self, ok: bool) -> None:
-        try:
-            if ok:
-                self.fh.write(b";")
-        finally:
-            self.fh.close()
-
-
-class _Mp4Writer:
-    """H.264 (libx264, yuv420p) through imageio-ffmpeg's frame writer; frames padded to even sizes."""
-
-    def __init__(self, path: Path, fps: float, size_hw: tuple[int, int], invert: bool):
-        ffmpeg = require_mp4()
-        h, w = size_hw
-        self.h2, self.w2 = h + (h % 2), w + (w % 2)
-        self.bg = 255 if invert else 0
-        self.gen = ffmpeg.write_frames(
-            os.fspath(path), (self.w2, self.h2), fps=fps, codec="libx264", pix_fmt_in="gray",
-            pix_fmt_out="yuv420p", quality=None, bitrate=None, macro_block_size=1,
-            output_params=["-crf", "18", "-preset", "superfast"], ffmpeg_log_level="error")
-        self.gen.send(None)
-
-    def write(self, frame: np.ndarray) -> None:
-        if frame.shape != (self.h2, self.w2):
-            padded = np.full((self.h2, self.w2), self.bg, dtype=np.uint8)
-            padded[:frame.shape[0], :frame.shape[1]] = frame
-            frame = padded
-        self.gen.send(np.ascontiguousarray(frame))
-
-    def close(self, ok: bool) -> None:
-        self.gen.close()
-
-
 class _PngWriter:
     def __init__(self, folder: Path):
         self.folder = folder
@@ -249,7 +195,7 @@ def _atomic_dir(target: Path) -> Iterator[Path]:
 def export_animation(frames_iter: Iterable[tuple[int, np.ndarray]], n_frames: int, path: str | os.PathLike,
                      fps: float = 25, scale: int = 8, cols: int | None = None, draw_step: bool = True,
                      progress: Callable[[int, int], None] | None = None, cancel=None,
-                     invert: bool = True) -> Path:
+                     invert: bool | None = None, exact_gif: bool = False) -> Path:
     """Write an animation of ``frames_iter`` and return the written path.
 
     Parameters
@@ -264,13 +210,15 @@ def export_animation(frames_iter: Iterable[tuple[int, np.ndarray]], n_frames: in
     draw_step : add a band with "step N" on top of each frame
     progress : called as ``progress(done, n_frames)`` after each frame
     cancel : a ``threading.Event`` or a callable returning True to stop; checked before every frame
-    invert : draw probability 1 as black ink on white (the blog's look)
+    invert : draw probability 1 as black ink on white (None: the picture convention, which does)
+    exact_gif : GIF with all 256 greys and every change (larger); default: compact greys
+        (:mod:`rbm_gui.io.gif`: 32 levels, within 16/255 of the exact frame)
 
     Raises
     ------
     ExportCancelled : cancelled; nothing was written.
-    Mp4Unavailable : ``.mp4`` without imageio-ffmpeg — raised before ``frames_iter`` is touched, so
-        the caller can retry with a ``.gif`` path and the same iterator.
+    Mp4Unavailable : ``.mp4`` without a working imageio-ffmpeg (a broken install) — raised before
+        ``frames_iter`` is touched.
     ExportError : bad arguments or a failed write (message for the user); nothing was written.
     """
     fmt = animation_format(path)
@@ -279,8 +227,8 @@ def export_animation(frames_iter: Iterable[tuple[int, np.ndarray]], n_frames: in
     n_frames = int(n_frames)
     if n_frames < 1:
         raise ExportError("an animation needs at least one frame")
-    if not fps or fps <= 0:
-        raise ExportError(f"frames per second must be positive, got {fps}")
+    if not (isinstance(fps, (int, float)) and np.isfinite(fps) and 0.01 <= fps <= 1000):
+        raise ExportError(f"frames per second must be between 0.01 and 1000, got {fps}")
     if int(scale) != scale or scale < 1:
         raise ExportError(f"scale must be a positive whole number, got {scale}")
     target = Path(os.fspath(path).rstrip("/" + os.sep) or ".") if fmt == "png" else Path(path)
@@ -321,13 +269,18 @@ def export_animation(frames_iter: Iterable[tuple[int, np.ndarray]], n_frames: in
         else:
             with atomic_path(target) as tmp:
                 if fmt == "gif":
-                    run(lambda shape: _GifWriter(tmp, fps))
+                    run(lambda shape: GifWriter(tmp, fps, exact=exact_gif))
                 else:
-                    run(lambda shape: _Mp4Writer(tmp, fps, shape, invert))
+                    bg = 255 if (PICTURE.ink_dark if invert is None else invert) else 0
+                    run(lambda shape: Mp4Writer(tmp, fps, shape, bg, require_mp4()))
     except (ExportCancelled, ExportError):
         raise
     except OSError as exc:
-        raise ExportError(f"could not write {target}: {exc.strerror or exc}") from exc
-    except (RuntimeError, BrokenPipeError) as exc:   # ffmpeg died
-        raise ExportError(f"could not write {target}: {exc}") from exc
+        # imageio-ffmpeg reports a dead ffmpeg as an OSError without errno holding ffmpeg's whole log
+        if fmt == "mp4" and (exc.errno is None or isinstance(exc, BrokenPipeError)):
+            raise ExportError(f"could not write {target}: {ffmpeg_reason(exc)}") from None
+        raise ExportError(f"could not write {target}: {exc.strerror or exc}") from None
+    except RuntimeError as exc:   # ffmpeg died
+        raise ExportError(f"could not write {target}: {ffmpeg_reason(exc)}") from None
     return target
+

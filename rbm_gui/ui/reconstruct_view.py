@@ -29,6 +29,7 @@ from rbm_gui.ui.gallery_view import GalleryView
 from rbm_gui.ui.registry import register_view
 from rbm_gui.ui.unit_tiles import UnitTiles
 from rbm_gui.viz.gallery import SelectedDigit
+from rbm_gui.viz.picture import ink_display
 
 register_view("reconstruct", "Reconstruct", "rbm_gui.ui.reconstruct_view:ReconstructView", 40)
 
@@ -283,7 +284,7 @@ class ReconstructView(QWidget):
         shape = rbm.image_shape
         ink = (ex.v, ex.sample.astype(np.float32), ex.average, ex.error)
         for (vb, img), values in zip(self.boxes, ink):
-            img.setImage(np.ascontiguousarray(1.0 - values.reshape(shape), dtype=np.float32),
+            img.setImage(ink_display(values.reshape(shape)),
                          levels=(0, 1), autoLevels=False)
             vb.setRange(QRectF(0, 0, shape[1], shape[0]), padding=0.02)
         self.titles[2].setText(TITLES[2].format(n=n), color="k", size="9pt")

@@ -1,8 +1,9 @@
 """Qt-free helpers that turn weights into the mosaic the views draw (uint8 + lookup table).
 
-The whole mosaic is one uint8 image with a fixed 256-entry lookup table: values 0..254 are a grey
-ramp (black = most negative weight, white = most positive, mid-grey = 0) and 255 is the
-separator colour, so separators never look like a weight.
+The whole mosaic is one uint8 image with a fixed 256-entry lookup table: values 0..254 code the
+weights (0 = most negative, 127 = zero, 254 = most positive), drawn with the greys of the one
+picture convention (:func:`rbm_gui.viz.picture.weight_ramp`: positive weights dark), and 255 is
+the separator colour, so separators never look like a weight.
 """
 
 from __future__ import annotations
@@ -10,16 +11,16 @@ from __future__ import annotations
 import numpy as np
 
 from rbm_gui.viz.mosaic import MosaicLayout, grid_columns, mosaic
+from rbm_gui.viz.picture import weight_ramp
 
 SEPARATOR = 255
 SEPARATOR_RGB = (40, 52, 70)
 
 
 def lookup_table() -> np.ndarray:
-    """(256, 3) uint8: grey ramp on 0..254, separator colour at 255."""
+    """(256, 3) uint8: the weight greys on codes 0..254, separator colour at 255."""
     lut = np.empty((256, 3), dtype=np.uint8)
-    ramp = np.round(np.linspace(0, 255, 255)).astype(np.uint8)
-    lut[:255] = ramp[:, None]
+    lut[:255] = weight_ramp(255)[:, None]
     lut[255] = SEPARATOR_RGB
     return lut
 

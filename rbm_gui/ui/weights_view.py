@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QHBoxLayo
 from rbm_gui.engine.rbm import RBM
 from rbm_gui.ui import tiles
 from rbm_gui.ui.state import DATA_HELP
+from rbm_gui.viz.picture import ink_display
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
@@ -236,7 +237,7 @@ class WeightsView(QWidget):
             key = (id(self.probes), self.probe_spin.value(), self._custom_serial)
             if key != self._probe_key:      # the probe image changes rarely: not on every frame
                 self._probe_key = key
-                self.probe_image.setImage(probe.reshape(rbm.image_shape).astype(np.float32),
+                self.probe_image.setImage(ink_display(probe.reshape(rbm.image_shape)),
                                           levels=(0, 1), autoLevels=False)
                 self.probe_vb.autoRange(padding=0.02)
             on = int(flags.sum())

@@ -199,6 +199,8 @@ def _digits_2d(digits, n_visible: int) -> np.ndarray:
     d = np.asarray(digits)
     if d.ndim == 1:
         d = d[None, :]
+    if d.shape[0] == 0:
+        raise ValueError("there are no digits to draw: the figure needs at least one")
     d = d.reshape(d.shape[0], -1)
     if d.shape[1] != n_visible:
         raise ValueError(f"digits have {d.shape[1]} pixels, the model has {n_visible} visible units")

@@ -13,6 +13,7 @@ from PIL import Image
 from rbm_gui.engine.dream import dream_frames, n_dream_frames
 from rbm_gui.io.export import (ExportCancelled, ExportError, Mp4Unavailable, compose_frame, export_animation,
                                step_band_height)
+from rbm_gui.io.gif import DEAD_BAND, gif_greys
 from rbm_gui.viz.draw import ink_grey, upscale
 from rbm_gui.viz.mosaic import mosaic
 
@@ -25,20 +26,29 @@ def expected_body(probs_step, scale):
     return upscale(ink_grey(m), scale)
 
 
-def test_gif_frames_are_the_chain_states(tmp_path, rbm10, starts8):
+@pytest.mark.parametrize("exact", [False, True])
+def test_gif_frames_are_the_chain_states(tmp_path, rbm10, starts8, exact):
     scale = 3
     ref = rbm10.gibbs_chain(starts8, STEPS, np.random.default_rng(11))
     calls = []
     out = export_animation(dream_frames(rbm10, starts8, STEPS, seed=11), n_dream_frames(STEPS),
-                           tmp_path / "dream.gif", fps=25, scale=scale, progress=lambda d, t: calls.append((d, t)))
+                           tmp_path / "dream.gif", fps=25, scale=scale, progress=lambda d, t: calls.append((d, t)),
+                           exact_gif=exact)
     assert out == tmp_path / "dream.gif" and os.listdir(tmp_path) == ["dream.gif"]
     frames = iio.imread(out, index=None)
     band = step_band_height(scale)
     body_h, body_w = (2 * 29 - 1) * scale, (4 * 29 - 1) * scale
     assert frames.shape[:3] == (STEPS + 1, band + body_h, body_w)
     grey = frames if frames.ndim == 3 else frames[..., 0]
+    composed = [compose_frame(ref.visible_probs[t].reshape(8, 28, 28), scale=scale, step=t) for t in range(STEPS + 1)]
+    shown = list(gif_greys(composed, exact=exact))
     for t in range(STEPS + 1):
-        assert np.array_equal(grey[t, band:], expected_body(ref.visible_probs[t], scale)), t
+        want = expected_body(ref.visible_probs[t], scale)
+        assert np.array_equal(grey[t], shown[t]), t              # the documented greys, exactly
+        err = np.abs(grey[t, band:].astype(int) - want)
+        assert err.max() <= (0 if exact else DEAD_BAND), t      # and never far from the chain state
+        assert np.array_equal(grey[t, band:][want == 0], want[want == 0])      # black and white exact
+        assert np.array_equal(grey[t, band:][want == 255], want[want == 255])
         assert (grey[t, :band] < 128).any()      # the step number is drawn
     assert calls[-1] == (STEPS + 1, STEPS + 1) and len(calls) == STEPS + 1
     with Image.open(out) as im:
@@ -59,7 +69,7 @@ def test_samples_without_step_band(tmp_path, rbm10, starts8):
     frames = iio.imread(out, index=None)
     assert frames.shape[:3] == (5, 57 * 2, 115 * 2)
     grey = frames if frames.ndim == 3 else frames[..., 0]
-    assert np.array_equal(grey[4], expected_body(ref.visible_samples[4].astype(np.float32), 2))
+    assert np.array_equal(grey[4], expected_body(ref.visible_samples[4].astype(np.float32), 2))   # 0/1: exact
     assert set(np.unique(grey)) <= {0, 255}
 
 
@@ -136,9 +146,9 @@ def test_failures_leave_nothing(tmp_path, rbm10, starts8):
 def test_mp4_missing_raises_before_consuming_frames(tmp_path, rbm10, starts8, monkeypatch):
     monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)     # makes "import imageio_ffmpeg" fail
     frames = dream_frames(rbm10, starts8, 3, seed=1)
-    with pytest.raises(Mp4Unavailable, match=r'pip install "rbm-gui\[mp4\]"'):
+    with pytest.raises(Mp4Unavailable, match="imageio-ffmpeg"):
         export_animation(frames, 4, tmp_path / "x.mp4")
     assert os.listdir(tmp_path) == []
-    # the caller's fallback: the same, untouched iterator into a GIF
+    # the window's fallback (it says so): the same, untouched iterator into a GIF
     out = export_animation(frames, 4, tmp_path / "x.gif", scale=1)
     assert len(iio.imread(out, index=None)) == 4

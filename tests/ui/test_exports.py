@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QPushButton
 import rbm_gui.io.export as export_mod
 from rbm_gui.engine.dream import dream_frames
 from rbm_gui.io.export import Mp4Unavailable, compose_frame, mp4_available
+from rbm_gui.io.gif import gif_greys
 from rbm_gui.ui.export_actions import DreamExportOptions, FigureOptions
 from rbm_gui.viz.figures import weights_figure
 
@@ -41,7 +42,8 @@ def test_gif_export_from_the_menu_reads_back_frame_by_frame(qtbot, make_window, 
                                DreamExportOptions("gif", steps=12, fps=20, scale=2, draw_step=True), out)
     assert status == "ok" and path == str(out)
     frames = imageio.mimread(out)
-    expected = [compose_frame(img, scale=2, step=k) for k, img in dream_frames(v.rbm, v.starts, 12, seed=3)]
+    # the composed frames as the GIF draws them (compact greys, rbm_gui.io.gif)
+    expected = list(gif_greys(compose_frame(img, scale=2, step=k) for k, img in dream_frames(v.rbm, v.starts, 12, seed=3)))
     assert len(frames) == 13
     assert frames[0].shape[:2] == expected[0].shape
     for got, want in zip(frames, expected):

@@ -1,0 +1,130 @@
+"""Streamed animated-GIF writing for the dream exports: small files, constant memory, every frame kept.
+
+Why not ``Image.save(save_all=True)``: it holds all frames in memory and merges identical
+consecutive frames (changing the frame count). Frames here are written one by one with Pillow's
+frame encoder (its LZW), each as the rectangle that changed since the previous frame with the
+unchanged pixels transparent, so still parts of the picture cost almost nothing.
+
+The size of a dream GIF is decided by how many upscaled pixels change per step: a chain's visible
+probabilities move by a few greys on most stroke pixels every step, and at scale 8 each such
+pixel is 64 pixels of LZW input. The COMPACT greys (the default) therefore draw 32 grey levels
+(steps of 8 of 255) and redraw a pixel only when its exact grey has moved more than 16 of 255 from
+what is shown, so the drawn grey is never more than 16/255 (6%) from the exact frame, black and
+white stay exact, and flicker below that is not re-encoded. 1,000 steps of 8 chains at scale 8:
+61.9 MB with every grey, 13.6 MB compact (a noisy 100-unit model; benchmarks/export_speed.py).
+``exact=True`` keeps all 256 greys and every change (decoded frames equal the composed frames).
+
+:func:`gif_greys` gives the greys a decoder shows for a sequence of frames (the reference for tests).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+__all__ = ["COMPACT_LEVELS", "DEAD_BAND", "GifWriter", "gif_delay_cs", "gif_greys"]
+
+COMPACT_LEVELS = 32        # grey levels of compact GIFs (palette entries 0..31)
+DEAD_BAND = 16             # a shown grey is redrawn when the exact grey moved more than this (of 255)
+
+
+def gif_delay_cs(fps: float) -> int:
+    """Frame delay in 1/100 s: browsers treat delays under 2/100 s as 10/100 s, so at least 2."""
+    return int(min(65535, max(2, round(100.0 / fps))))
+
+
+class _Quantiser:
+    """Maps composed uint8 frames to palette indices, frame by frame (stateful: the dead band)."""
+
+    def __init__(self, exact: bool):
+        self.levels = 256 if exact else COMPACT_LEVELS
+        self.dead_band = 0 if exact else DEAD_BAND
+        n = self.levels
+        self.palette = np.rint(np.arange(n) * (255.0 / (n - 1))).astype(np.uint8)
+        # nearest level of each grey
+        self.index_of = np.rint(np.arange(256) * ((n - 1) / 255.0)).astype(np.uint8)
+        self.shown: np.ndarray | None = None
+
+    def __call__(self, frame: np.ndarray) -> np.ndarray:
+        idx = self.index_of[frame]
+        prev = self.shown
+        if self.dead_band and prev is not None and prev.shape == idx.shape:
+            keep = np.abs(frame.astype(np.int16) - self.palette[prev]) <= self.dead_band
+            keep &= (frame != 0) & (frame != 255)      # full ink and blank paper are always exact
+            idx = np.where(keep, prev, idx)
+        self.shown = idx
+        return idx
+
+
+def gif_greys(frames: Iterable[np.ndarray], exact: bool = False) -> Iterator[np.ndarray]:
+    """The uint8 greys a GIF decoder shows for these composed frames, as :class:`GifWriter` writes them."""
+    q = _Quantiser(exact)
+    for frame in frames:
+        yield q.palette[q(np.asarray(frame, dtype=np.uint8))]
+
+
+class GifWriter:
+    """Writes frames (uint8 greys, all of one shape) into ``path``; call :meth:`close` at the end."""
+
+    def __init__(self, path: Path, fps: float, exact: bool = False):
+        self.delay_ms = 10 * gif_delay_cs(fps)
+        self.q = _Quantiser(exact)
+        palette = np.zeros((256, 3), dtype=np.uint8)
+        palette[:self.q.levels] = self.q.palette[:, None]
+        self.palette = palette.tobytes()
+        self.prev: np.ndarray | None = None
+        self.fh = open(path, "wb")
+
+    def _image(self, idx: np.ndarray):
+        from PIL import Image
+        im = Image.frombytes("P", (idx.shape[1], idx.shape[0]), np.ascontiguousarray(idx).tobytes())
+        im.putpalette(self.palette)
+        return im
+
+    def _write(self, idx: np.ndarray, offset=(0, 0), transparency: int | None = None) -> None:
+        from PIL import GifImagePlugin
+        params = {"duration": self.delay_ms, "disposal": 1}     # 1: keep the frame under the next one
+        if transparency is not None:
+            params["transparency"] = transparency
+        for chunk in GifImagePlugin.getdata(self._image(idx), offset=offset, **params):
+            self.fh.write(chunk)
+
+    def write(self, frame: np.ndarray) -> None:
+        idx = self.q(frame)
+        prev = self.prev
+        self.prev = idx
+        if prev is None:
+            from PIL import GifImagePlugin
+            header, _ = GifImagePlugin.getheader(self._image(idx), None,
+                                                 {"loop": 0, "duration": self.delay_ms, "optimize": False})
+            for chunk in header:
+                self.fh.write(chunk)
+            self._write(idx)
+            return
+        changed = idx != prev
+        rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
+        if not len(rows):       # nothing moved: a 1-pixel transparent frame keeps the frame count
+            self._write(np.zeros((1, 1), np.uint8), transparency=0)
+            return
+        y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        crop = idx[y0:y1, x0:x1].copy()
+        free = self._free_index(crop)
+        if free is not None:
+            crop[~changed[y0:y1, x0:x1]] = free
+        self._write(crop, offset=(int(x0), int(y0)), transparency=free)
+
+    def _free_index(self, crop: np.ndarray) -> int | None:
+        """A palette index the crop does not use, to mark unchanged pixels transparent."""
+        if self.q.levels < 256:
+            return self.q.levels
+        unused = np.flatnonzero(np.bincount(crop.ravel(), minlength=256) == 0)
+        return int(unused[0]) if len(unused) else None
+
+    def close(self, ok: bool) -> None:
+        try:
+            if ok:
+                self.fh.write(b";")
+        finally:
+            self.fh.close()

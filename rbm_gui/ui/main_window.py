@@ -19,11 +19,11 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QM
 from rbm_gui.config import ConfigError, TrainingConfig
 from rbm_gui.ui import registry
 from rbm_gui.ui.file_actions import FileActions
-from rbm_gui.ui.history_view import HistoryView
-from rbm_gui.ui.metrics_view import MetricsView
+from rbm_gui.ui.views.history_view import HistoryView
+from rbm_gui.ui.views.metrics_view import MetricsView
 from rbm_gui.ui.settings_panel import ARCHITECTURE, LIVE, SettingsPanel
 from rbm_gui.ui.state import DataOptions, Session, format_duration, time_left
-from rbm_gui.ui.weights_view import WeightsView
+from rbm_gui.ui.views.weights_view import WeightsView
 from rbm_gui.ui.worker import EpochResult, Frame, TrainingController, TrainingWorker
 
 BANNER_ERROR = "background:#5a1a1a; color:#ffd7d7; padding:6px; border-radius:3px;"

@@ -1,6 +1,6 @@
 """The window's views (tabs), by name: built in here, and registered by later features (Qt-free).
 
-A feature adds a tab with ``register_view("dream", "Dream", "rbm_gui.ui.dream_view:DreamView")``;
+A feature adds a tab with ``register_view("dream", "Dream", "rbm_gui.ui.views.dream_view:DreamView")``;
 the factory is imported only when a window is built and is called as ``factory(window)``. It can
 follow the window's ``modelChanged(rbm)`` and ``frameShown(rbm)`` signals. ``rbm-gui screenshot
 --tab NAME`` accepts every registered name.
@@ -23,7 +23,7 @@ class ViewSpec:
 _VIEWS: dict[str, ViewSpec] = {}
 
 #: Modules imported when a window is built, so that they can register their views.
-PLUGIN_MODULES: list[str] = ["rbm_gui.ui.dream_view", "rbm_gui.ui.reconstruct_view"]
+PLUGIN_MODULES: list[str] = ["rbm_gui.ui.views.dream_view", "rbm_gui.ui.views.reconstruct_view"]
 
 
 def register_view(name: str, title: str, factory: str | None, order: int = 100) -> None:

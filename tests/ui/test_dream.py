@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from rbm_gui.config import TrainingConfig
 from rbm_gui.engine.dream import DreamChains
 from rbm_gui.io.export import chain_columns, compose_frame
-from rbm_gui.ui.dream_view import PANEL_PAD
+from rbm_gui.ui.views.dream_view import PANEL_PAD
 from tests.ui.conftest import wait_finished
 
 

@@ -23,14 +23,14 @@ from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, Q
 from PySide6.QtCore import Qt
 
 from rbm_gui.engine.explore import averaged_sheet, explain, shown_units
-from rbm_gui.ui.comparison_sheet import ComparisonSheet
-from rbm_gui.ui.drawing_board import DrawingBoard
-from rbm_gui.ui.gallery_view import GalleryView
+from rbm_gui.ui.views.comparison_sheet import ComparisonSheet
+from rbm_gui.ui.views.drawing_board import DrawingBoard
+from rbm_gui.ui.views.gallery_view import GalleryView
 from rbm_gui.ui.registry import register_view
-from rbm_gui.ui.unit_tiles import UnitTiles
+from rbm_gui.ui.views.unit_tiles import UnitTiles
 from rbm_gui.viz.gallery import SelectedDigit
 
-register_view("reconstruct", "Reconstruct", "rbm_gui.ui.reconstruct_view:ReconstructView", 40)
+register_view("reconstruct", "Reconstruct", "rbm_gui.ui.views.reconstruct_view:ReconstructView", 40)
 
 MIN_INTERVAL_MS = 100
 SHEET_BUDGET_S = 0.05      # sheets slower than this follow training only on Resample / N / model changes

@@ -548,4 +548,4 @@ class DreamView(QWidget):
         self.timer.stop()
 
 
-register_view("dream", "Dream", "rbm_gui.ui.dream_view:DreamView", 50)
+register_view("dream", "Dream", "rbm_gui.ui.views.dream_view:DreamView", 50)

@@ -31,8 +31,11 @@ HISTOGRAMS = [("W", "Weights W", "#4fa3ff"), ("b", "Visible biases b", "#9be564"
 
 
 class MetricsView(QWidget):
-    def __init__(self, parent=None):
+    """Binds to the session's ``history`` (curves) and ``model`` (histograms, throttled)."""
+
+    def __init__(self, session, parent=None):
         super().__init__(parent)
+        self.session = session
         self.history: dict[str, list[float]] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.hist_curves: dict[str, pg.PlotDataItem] = {}
@@ -69,7 +72,12 @@ class MetricsView(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.glw, 1)
         lay.addWidget(self.note)
-        self.set_history({})
+        self.set_history(session.history or {})
+        session.connect("history", lambda h: self.set_history(h or {}))
+        session.connect("model", self.set_parameters)
+        session.model_replaced.connect(lambda *_: self.set_parameters(session.model, force=True))
+        if session.model is not None:
+            self.set_parameters(session.model, force=True)
 
     def set_history(self, history: dict[str, list[float]]) -> None:
         self.history = {k: list(v) for k, v in history.items()}
@@ -124,3 +132,7 @@ class MetricsView(QWidget):
         super().showEvent(event)
         if self._pending_params is not None:
             self.set_parameters(self._pending_params, force=True)
+
+
+def make(session, states, window) -> MetricsView:
+    return MetricsView(session)

@@ -2,8 +2,10 @@
 
 Beside the mosaic: the probe digit; each tile carries P(h_j=1 | probe) (printed in a band above
 the tile when the tiles are large enough on screen, always in the hover text) and a red border
-when it is at least the threshold (the blog's Figure 3, live). Borders and labels are drawn by
-one light overlay item, not one item per tile, so the view stays fast for 1,000+ units.
+when it is at least the threshold (the blog's Figure 3, live); the clicked tile has a blue frame.
+Borders and labels are drawn by one light overlay item, not one item per tile, so the view stays
+fast for 1,000+ units. What is shown lives in the session and :class:`WeightsState`; this widget
+draws it and forwards clicks, hovers and edits as calls on them.
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ from PySide6.QtGui import QColor, QFont, QPen
 from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
                                QSpinBox, QToolTip, QVBoxLayout, QWidget)
 
-from rbm_gui.engine.rbm import RBM
+from rbm_gui.app.data import DATA_HELP
+from rbm_gui.app.view_state import WeightsState
 from rbm_gui.ui import tiles
-from rbm_gui.ui.state import DATA_HELP
+from rbm_gui.ui.views.binding import bind
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
 RED = QColor(230, 30, 30)
+SELECTED = QColor(60, 160, 255)
 
 
 class TileOverlay(pg.GraphicsObject):
@@ -33,15 +37,20 @@ class TileOverlay(pg.GraphicsObject):
         self.band = 0
         self.probs = np.zeros(0)
         self.flagged = np.zeros(0, dtype=bool)
+        self.selected: int | None = None
         self._pen = QPen(RED)
         self._pen.setCosmetic(True)
         self._pen.setWidthF(2.0)
+        self._sel_pen = QPen(SELECTED)
+        self._sel_pen.setCosmetic(True)
+        self._sel_pen.setWidthF(3.0)
         self.labels_drawn = 0       # labels painted last time (tests and the screenshot check it)
 
-    def set_state(self, layout, band: int, probs: np.ndarray, flags: np.ndarray) -> None:
+    def set_state(self, layout, band: int, probs: np.ndarray, flags: np.ndarray, selected=None) -> None:
         if layout != self.mosaic_layout:
             self.prepareGeometryChange()
         self.mosaic_layout, self.band, self.probs, self.flagged = layout, band, probs, flags
+        self.selected = selected
         self.update()
 
     def boundingRect(self) -> QRectF:
@@ -51,7 +60,7 @@ class TileOverlay(pg.GraphicsObject):
         return QRectF(-2, -2, w + 4, h + 4)
 
     def paint(self, painter, option, widget=None):
-        if self.mosaic_layout is None or not len(self.probs):
+        if self.mosaic_layout is None:
             return
         lay, band = self.mosaic_layout, self.band
         painter.setPen(self._pen)
@@ -59,6 +68,10 @@ class TileOverlay(pg.GraphicsObject):
         for k in np.flatnonzero(self.flagged):
             x, y, w, h = tiles.image_rect(lay, int(k), band)
             painter.drawRect(QRectF(x - 0.5, y - 0.5, w + 1.0, h + 1.0))
+        if self.selected is not None and self.selected < lay.n:      # the clicked tile, outside the red border
+            x, y, w, h = tiles.image_rect(lay, int(self.selected), band)
+            painter.setPen(self._sel_pen)
+            painter.drawRect(QRectF(x - 1.0, y - 1.0, w + 2.0, h + 2.0))
         self.labels_drawn = 0
         if not band:
             return
@@ -93,21 +106,14 @@ def _image_box(glw: pg.GraphicsLayoutWidget, row: int = 0, col: int = 0) -> tupl
 class WeightsView(QWidget):
     """Mosaic of all hidden units; probe digit, threshold and the selected tile at the side."""
 
-    unitSelected = Signal(int)
-
-    def __init__(self, parent=None):
+    def __init__(self, session, state: WeightsState, parent=None):
         super().__init__(parent)
-        self.rbm: RBM | None = None
-        self.probes: np.ndarray | None = None
-        self.image_shape = (28, 28)
+        self.session, self.state = session, state
         self.layout_: tiles.MosaicLayout | None = None
         self.band = 0
-        self.probs = np.zeros(0, dtype=np.float32)
-        self.selected: int | None = None
         self.updates = 0
+        self._dirty = False
         self._probe_key = None
-        self._custom_probe: np.ndarray | None = None     # the explorer's selected digit, if any
-        self._custom_serial = 0
         self._buf = None
         self._lut = tiles.lookup_table()
 
@@ -131,22 +137,19 @@ class WeightsView(QWidget):
         self.probe_vb, self.probe_image = _image_box(self.probe_glw)
         sl.addWidget(self.probe_glw, 0, Qt.AlignHCenter)
         form = QFormLayout()
-        self.probe_spin = QSpinBox()
+        self.probe_spin = QSpinBox()       # -1 (shown as the digit's name): a digit that is no test digit
         self.probe_spin.setRange(0, 0)
         self.probe_spin.setToolTip(DATA_HELP["probe"])
-        self.probe_spin.valueChanged.connect(lambda _: self.set_probe_digit(None))
+        self.probe_spin.valueChanged.connect(lambda v: state.choose_probe(v) if v >= 0 else None)
         form.addRow("Test digit #", self.probe_spin)
         self.threshold_spin = QDoubleSpinBox()
         self.threshold_spin.setRange(0.0, 1.0)
         self.threshold_spin.setSingleStep(0.05)
         self.threshold_spin.setDecimals(2)
-        self.threshold_spin.setValue(0.5)
         self.threshold_spin.setToolTip(DATA_HELP["prob_threshold"])
-        self.threshold_spin.valueChanged.connect(lambda _: self.refresh())
         form.addRow("Red border at P >=", self.threshold_spin)
         self.per_tile = QCheckBox("Scale tiles separately")
         self.per_tile.setToolTip(DATA_HELP["per_tile"])
-        self.per_tile.toggled.connect(lambda _: self.refresh())
         form.addRow(self.per_tile)
         sl.addLayout(form)
         self.active_label = QLabel()
@@ -157,10 +160,14 @@ class WeightsView(QWidget):
         self.big_glw.setFixedSize(200, 200)
         self.big_vb, self.big_image = _image_box(self.big_glw)
         sl.addWidget(self.big_glw, 0, Qt.AlignHCenter)
-        self.info_label = QLabel("Hover over a tile to see its unit.")
+        self.info_label = QLabel()
         self.info_label.setWordWrap(True)
         self.info_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         sl.addWidget(self.info_label)
+        self.hover_label = QLabel("Hover over a tile to see its unit.")
+        self.hover_label.setWordWrap(True)
+        self.hover_label.setStyleSheet("color:#8a94a6;")
+        sl.addWidget(self.hover_label)
         sl.addStretch(1)
 
         lay = QHBoxLayout(self)
@@ -168,40 +175,31 @@ class WeightsView(QWidget):
         lay.addWidget(self.glw, 1)
         lay.addWidget(side)
 
-    # ------------------------------------------------------------------ data in
-    def set_probes(self, probes: np.ndarray | None, image_shape) -> None:
-        self.probes = probes
-        if probes is not None and len(probes):
-            self.probe_spin.setRange(0, len(probes) - 1)
-        self.image_shape = tuple(image_shape)
+        bind(state, "threshold", self.threshold_spin)
+        bind(state, "per_tile", self.per_tile)
+        for name in ("threshold", "per_tile", "probe_index", "probe_digit"):
+            state.connect(name, lambda _v: self.refresh())
+        state.connect("hovered_unit", self._show_hovered)
+        session.connect("model", lambda _m: self.refresh())
+        session.connect("data", lambda _d: self.refresh())
+        session.connect("selected_unit", lambda _k: self.refresh())
         self.refresh()
 
-    def set_model(self, rbm: RBM | None) -> None:
-        """Show these parameters (a snapshot; never modified here)."""
-        self.rbm = rbm
-        if rbm is not None:
-            self.image_shape = tuple(rbm.image_shape)
-        self.refresh()
+    # ------------------------------------------------------------------ reading (tests, exports)
+    @property
+    def rbm(self):
+        return self.session.model
 
     @property
     def threshold(self) -> float:
-        return float(self.threshold_spin.value())
+        return float(self.state.threshold)
 
-    def set_probe_digit(self, vector, source: str = "") -> None:
-        """Probe with this digit (the explorer's selection); None = the test digit of the spin box."""
-        self._custom_probe = None if vector is None else np.asarray(vector, dtype=np.float32).reshape(-1)
-        self._custom_serial += 1
-        self.refresh()
+    @property
+    def selected(self) -> int | None:
+        return self.session.selected_unit
 
     def probe_vector(self) -> np.ndarray | None:
-        c = self._custom_probe
-        if c is not None and (self.rbm is None or len(c) == self.rbm.n_visible):
-            return c
-        if self.probes is None or not len(self.probes):
-            return None
-        if self.rbm is not None and self.probes.shape[1] != self.rbm.n_visible:
-            return None
-        return self.probes[self.probe_spin.value()]
+        return self.state.probe_vector()
 
     def flagged_units(self) -> np.ndarray:
         """Units drawn with a red border: P(h_j=1|probe) >= threshold."""
@@ -209,57 +207,83 @@ class WeightsView(QWidget):
 
     # ------------------------------------------------------------------ drawing
     def refresh(self) -> None:
-        rbm = self.rbm
+        self._sync_probe_box()
+        if not self.isVisible():
+            self._dirty = True       # drawn when shown: no work for a hidden tab
+            return
+        self._dirty = False
+        rbm, st = self.rbm, self.state
         if rbm is None:
             self.image.clear()
             self.overlay.set_state(None, 0, np.zeros(0), np.zeros(0, bool))
             self.big_image.clear()
+            self.info_label.setText("")
+            self.active_label.setText(st.summary())
             return
         n = rbm.n_hidden
-        probe = self.probe_vector()
+        probe = st.probe_vector()
         band = tiles.band_height(rbm.image_shape[0], n, probe is not None)
         lay = tiles.tile_layout(n, rbm.image_shape, band)
-        if lay != self.layout_ or band != self.band:
+        relayout = lay != self.layout_ or band != self.band
+        if relayout:
             self.layout_, self.band, self._buf = lay, band, None
-            relayout = True
-        else:
-            relayout = False
-        self._buf = tiles.weight_mosaic(rbm.W, rbm.image_shape, lay, band, self.per_tile.isChecked(),
-                                        out=self._buf)
+        self._buf = tiles.weight_mosaic(rbm.W, rbm.image_shape, lay, band, st.per_tile, out=self._buf)
         self.image.setImage(self._buf, levels=(0, 255), autoLevels=False)
         if relayout:
             h, w = lay.shape
             self.vb.setRange(QRectF(0, 0, w, h), padding=0.01)
-        if probe is not None:
-            self.probs = rbm.hidden_probs(probe)[0]
-            flags = self.probs >= self.threshold
-            key = (id(self.probes), self.probe_spin.value(), self._custom_serial)
-            if key != self._probe_key:      # the probe image changes rarely: not on every frame
-                self._probe_key = key
-                self.probe_image.setImage(probe.reshape(rbm.image_shape).astype(np.float32),
-                                          levels=(0, 1), autoLevels=False)
-                self.probe_vb.autoRange(padding=0.02)
-            on = int(flags.sum())
-            self.active_label.setText(f"{on} of {n} units have P(h=1|v) >= {self.threshold:g} "
-                                      "(red borders).")
-        else:
-            self.probs = np.full(n, np.nan, dtype=np.float32)
-            flags = np.zeros(n, dtype=bool)
-            self.active_label.setText("No probe digit (the data does not match the model).")
-        self.overlay.set_state(lay, band, self.probs, flags)
-        if self.selected is None or self.selected >= n:
-            self.selected = 0
-        if self.selected < n:
-            self._show_big(self.selected)
+        probs = st.probs()
+        if probs is None:
+            probs = np.full(n, np.nan, dtype=np.float32)
+        self._draw_probe(probe, rbm.image_shape)
+        self.active_label.setText(st.summary())
+        sel = self.selected
+        self.overlay.set_state(lay, band, probs, st.flagged(), sel if sel is not None and sel < n else None)
+        self._show_selected()
         self.updates += 1
 
-    def _show_big(self, k: int) -> None:
-        rbm = self.rbm
+    def _sync_probe_box(self) -> None:
+        """"Test digit #" shows the probing digit: its index, or its name when it is no test digit."""
+        st, spin = self.state, self.probe_spin
+        spin.blockSignals(True)
+        spin.setRange(-1 if st.probe_digit is not None else 0, max(0, st.n_probes - 1))
+        if st.probe_digit is not None:
+            spin.setSpecialValueText(st.probe_name())
+            spin.setValue(-1)
+        else:
+            spin.setSpecialValueText("")
+            spin.setValue(st.probe_index)
+        spin.blockSignals(False)
+
+    def _draw_probe(self, probe, image_shape) -> None:
+        key = (self.state.probe_index, id(self.state.probe_digit), id(self.session.data), probe is None)
+        if key == self._probe_key:      # the probe image changes rarely: not on every frame
+            return
+        self._probe_key = key
+        if probe is None:
+            self.probe_image.clear()
+            return
+        self.probe_image.setImage(probe.reshape(image_shape).astype(np.float32), levels=(0, 1), autoLevels=False)
+        self.probe_vb.autoRange(padding=0.02)
+
+    def _show_selected(self) -> None:
+        """The selected unit's picture and text, both from the model shown now."""
+        rbm, k = self.rbm, self.selected
+        if rbm is None or k is None or not 0 <= k < rbm.n_hidden:
+            self.big_image.clear()
+            self.info_label.setText("")
+            return
         tile = rbm.W[:, k].reshape(rbm.image_shape)
         s = float(np.abs(tile).max()) or 1.0
         self.big_image.setImage(np.ascontiguousarray(tile, dtype=np.float32), levels=(-s, s), autoLevels=False)
         self.big_image.setLookupTable(self._lut[:255])
         self.big_vb.autoRange(padding=0.02)
+        self.info_label.setText(self.state.unit_text(k).replace("\n", " · "))
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._dirty:
+            self.refresh()
 
     # ------------------------------------------------------------------ hover and click
     def unit_at(self, x: float, y: float) -> int | None:
@@ -274,12 +298,7 @@ class WeightsView(QWidget):
         return QPointF(x + w / 2, y + h / 2)
 
     def hover_text(self, k: int) -> str:
-        rbm = self.rbm
-        norm = float(np.linalg.norm(rbm.W[:, k]))
-        p = float(self.probs[k]) if k < len(self.probs) else float("nan")
-        ptxt = f"{p:.4f}" if np.isfinite(p) else "n/a"
-        return (f"unit {k}\nbias c = {float(rbm.c[k]):+.4f}\n|w| = {norm:.4f}\n"
-                f"P(h={1}|probe) = {ptxt}")
+        return self.state.unit_text(k)
 
     def _unit_at_scene(self, scene_pos) -> int | None:
         if self.rbm is None:
@@ -289,12 +308,15 @@ class WeightsView(QWidget):
 
     def _on_mouse_moved(self, scene_pos) -> None:
         k = self._unit_at_scene(scene_pos)
-        if k is None:
-            return
-        text = self.hover_text(k)
-        self.info_label.setText(text.replace("\n", " · "))
-        view = self.glw
-        QToolTip.showText(view.mapToGlobal(view.mapFromScene(scene_pos)), text, view)
+        self.state.hovered_unit = k
+        if k is not None:
+            view = self.glw
+            QToolTip.showText(view.mapToGlobal(view.mapFromScene(scene_pos)), self.hover_text(k), view)
+
+    def _show_hovered(self, k) -> None:
+        text = self.state.unit_text(k)
+        self.hover_label.setText(f"Under the mouse: {text.replace(chr(10), ' · ')}" if text
+                                 else "Hover over a tile to see its unit.")
 
     def _on_mouse_clicked(self, event) -> None:
         k = self._unit_at_scene(event.scenePos())
@@ -302,7 +324,8 @@ class WeightsView(QWidget):
             self.select_unit(k)
 
     def select_unit(self, k: int) -> None:
-        self.selected = int(k)
-        self._show_big(self.selected)
-        self.info_label.setText(self.hover_text(self.selected).replace("\n", " · "))
-        self.unitSelected.emit(self.selected)
+        self.state.select_unit(k)
+
+
+def make(session, states, window) -> WeightsView:
+    return WeightsView(session, states.weights)

@@ -265,8 +265,9 @@ class MainWindow(FileActions, QMainWindow):
     def _model_changed(self) -> None:
         """Redraw everything from the session (the worker must not be running)."""
         s = self.session
+        self.view_session.selected_unit = None           # a different model: its views start afresh
         self._show_session(s.rbm.snapshot() if s.rbm is not None else None)
-        self.view_session.model_replaced.emit()
+        self.view_session.model_replaced.emit(self.view_session.model)
         self._update_status(None)
         self._update_title()
         self.modelChanged.emit(s.rbm)

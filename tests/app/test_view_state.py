@@ -26,9 +26,10 @@ def model(n_hidden=12, seed=0):
 
 
 def shown(session, rbm):
-    """What the window does when it shows a different model: set it, then say it was replaced."""
+    """What the session does when it shows a different model (Session.publish)."""
+    session.selected_unit = None
     session.model = rbm
-    session.model_replaced.emit()
+    session.model_replaced.emit(rbm)
 
 
 def test_probe_probabilities_are_computed_once_per_model_and_probe(data):
@@ -79,9 +80,9 @@ def test_unit_text_describes_the_model_shown_now(data):
     assert s.selected_unit == 0
     st.select_unit(9)
     assert f"{float(a.c[9]):+.4f}" in st.unit_text(9)
-    shown(s, b)
+    s.model = b                                       # a training frame: the selection stays
     assert f"{float(b.c[9]):+.4f}" in st.unit_text(9) and s.selected_unit == 9
-    shown(s, model(n_hidden=4))                       # the selected unit is gone: back to unit 0
+    shown(s, model(n_hidden=4))                       # a different model: unit 0 is selected
     assert s.selected_unit == 0 and st.unit_text(9) == ""
 
 

@@ -182,6 +182,19 @@ class HistoryState(State):
         return np.arange(first, min(n, first + self.count))
 
 
+# ====================================================================================== metrics
+def parameter_histograms(rbm, bins: int = 60) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """{"W" | "b" | "c": (edges (bins + 1,), counts (bins,) float)} of the finite parameters."""
+    out = {}
+    for key in ("W", "b", "c"):
+        a = np.asarray(getattr(rbm, key)).ravel()
+        a = a[np.isfinite(a)]
+        if a.size:
+            counts, edges = np.histogram(a, bins=bins)
+            out[key] = (edges, counts.astype(float))
+    return out
+
+
 # ====================================================================================== exports
 @dataclass
 class DreamExportOptions:

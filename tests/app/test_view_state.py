@@ -143,3 +143,13 @@ def test_export_options_start_at_the_dream_panels_speed_and_steps(data):
     d = states.export.dream_defaults()
     assert (d.format, d.scale, d.fps) == ("mp4", 3, 40.0)
     assert isinstance(states.export, ExportState)
+
+
+def test_parameter_histograms_count_every_finite_parameter():
+    from rbm_gui.app.view_state import parameter_histograms
+    rbm = model()
+    h = parameter_histograms(rbm)
+    assert set(h) == {"W", "b", "c"}
+    edges, counts = h["W"]
+    assert len(edges) == 61 and counts.sum() == rbm.W.size
+    assert edges[0] == rbm.W.min() and edges[-1] == rbm.W.max()

@@ -15,6 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from rbm_gui.app.view_state import parameter_histograms
 from rbm_gui.engine.monitor import METRIC_LABELS
 
 #: plot title -> [(history key, legend name, colour)]
@@ -119,13 +120,8 @@ class MetricsView(QWidget):
             return
         self._last_hist = now
         self._pending_params = None
-        for key in ("W", "b", "c"):
-            a = np.asarray(getattr(rbm, key)).ravel()
-            a = a[np.isfinite(a)]
-            if not a.size:
-                continue
-            counts, edges = np.histogram(a, bins=60)
-            self.hist_curves[key].setData(edges, counts.astype(float))
+        for key, (edges, counts) in parameter_histograms(rbm).items():
+            self.hist_curves[key].setData(edges, counts)
         self.hist_updates += 1
 
     def showEvent(self, event):

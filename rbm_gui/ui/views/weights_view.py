@@ -106,13 +106,15 @@ class WeightsView(QWidget):
 
         bind(state, "threshold", self.threshold_spin)
         bind(state, "per_tile", self.per_tile)
-        for name in ("threshold", "per_tile", "probe_index", "probe_digit"):
+        for name in ("threshold", "per_tile"):
             state.connect(name, lambda _v: self.refresh())
+        for name in ("probe_index", "probe_digit"):
+            state.connect(name, lambda _v: self.refresh(probe=True))
         state.connect("hovered_unit", self._show_hovered)
         session.connect("model", lambda _m: self.refresh())
-        session.connect("data", lambda _d: self.refresh())
+        session.connect("data", lambda _d: self.refresh(probe=True))
         session.connect("selected_unit", lambda _k: self.refresh())
-        self.refresh()
+        self.refresh(probe=True)
 
     # ------------------------------------------------------------------ reading (tests, exports)
     @property
@@ -135,8 +137,9 @@ class WeightsView(QWidget):
         return np.flatnonzero(self.overlay.flagged)
 
     # ------------------------------------------------------------------ drawing
-    def refresh(self) -> None:
-        self._sync_probe_box()
+    def refresh(self, probe: bool = False) -> None:
+        if probe:                    # not per frame: the box changes only with the probe or the data
+            self._sync_probe_box()
         if not self.isVisible():
             self._dirty = True       # drawn when shown: no work for a hidden tab
             return

@@ -338,7 +338,7 @@ class ExportActions(QObject):
     def _render_metrics(self, path: str, scale: int):
         """Render the metrics view's plots (GUI thread): a QImage for PNG, SVG bytes for SVG."""
         import pyqtgraph.exporters as pgx
-        item = self.window.metrics_view.glw.ci
+        item = self.window.metrics_view.plots_item()
         if path.lower().endswith(".svg"):
             try:
                 data = pgx.SVGExporter(item).export(toBytes=True)

@@ -117,7 +117,8 @@ class GalleryView(QWidget):
         if self.model is not None and self.model.rows != self._rows_for_size():
             self.model.rows = self._rows_for_size()
             self.model.scroll_to(self.model.first_row)
-            self.model._scroll_to_selection()
+            if self.model.count:
+                self.model.select_position(self.model.position)    # keeps the selection in view
             self.redraw(relayout=True)
 
     # ------------------------------------------------------------------ intent -> state

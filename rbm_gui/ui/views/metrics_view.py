@@ -108,6 +108,10 @@ class MetricsView(QWidget):
         else:
             self.note.setText("" if epochs.size else "Metrics appear at the end of every epoch.")
 
+    def plots_item(self):
+        """The graphics item holding every plot (the Export menu renders it)."""
+        return self.glw.ci
+
     def n_points(self, key: str) -> int:
         x, _ = self.curves[key].getData()
         return 0 if x is None else len(x)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import threading
 import time
 import traceback
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +25,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                QLabel, QProgressDialog, QSpinBox)
 
+from rbm_gui.app.view_state import DreamExportOptions, FigureOptions  # noqa: F401 (the dialogs' options)
 from rbm_gui.io.export import ExportCancelled, Mp4Unavailable, mp4_available
 
 FIGURE_KINDS = {
@@ -36,25 +36,6 @@ FIGURE_KINDS = {
     "metrics": "Metric plots",
 }
 ANIMATION_FORMATS = {"gif": "GIF animation", "mp4": "MP4 video", "png": "PNG frames (a folder)"}
-
-
-@dataclass
-class DreamExportOptions:
-    format: str = "gif"          # "gif", "mp4", "png"
-    steps: int = 1000
-    every: int = 1
-    fps: float = 25.0
-    scale: int = 8
-    draw_step: bool = True
-    show: str = "probs"
-
-
-@dataclass
-class FigureOptions:
-    kind: str = "weights"
-    format: str = "png"          # "png" or "svg"
-    scale: int = 4
-    count: int = 10              # digits of the reconstruction / averages figures
 
 
 # ====================================================================================== the job
@@ -175,7 +156,6 @@ class ExportActions(QObject):
         self.last_seconds = float("nan")
         self._note = ""
         self._t0 = 0.0
-        self.dream_defaults = DreamExportOptions()
         window.modelChanged.connect(self._on_model_changed)
         window.frameShown.connect(self._on_frame_shown)
         if window.session.rbm is not None:
@@ -244,17 +224,16 @@ class ExportActions(QObject):
         if self.busy:
             w.show_message("An export is already running.")
             return False
-        view = w.views.get("dream")
+        dream, export = w.view_states.dream, w.view_states.export
         rbm = self.current_model()
-        if view is None or rbm is None or view.starts is None:
+        if rbm is None or dream.starts is None:
             w.show_message("There is no model to dream with.", error=True)
             return False
-        if options is None:
-            defaults = replace(self.dream_defaults, steps=view.stop_after, show=view.show_mode)
-            options = self.choose_dream_options(defaults)
+        if options is None:      # the dialog starts from the dream panel's steps, picture and speed
+            options = self.choose_dream_options(export.dream_defaults())
             if options is None:
                 return False
-        self.dream_defaults = options
+        export.dream_options = options
         if path is None:
             path = self.choose_export_path("Export dream animation", "frames" if options.format == "png" else options.format)
             if not path:
@@ -262,7 +241,7 @@ class ExportActions(QObject):
         path = str(path)
         if options.format == "png" and not path.endswith("/"):
             path += "/"                      # a folder of frames
-        starts, seed = view.starts.copy(), view.seed
+        starts, seed = dream.starts.copy(), dream.seed
         n_frames = n_dream_frames(options.steps, options.every)
         self._note = ""
         if options.format == "mp4" and not mp4_available():
@@ -324,7 +303,7 @@ class ExportActions(QObject):
             self._start(write, "Saving the metric plots...", 1)
             return True
         if kind == "weights":
-            per_tile = w.weights_view.per_tile.isChecked()
+            per_tile = w.view_states.weights.per_tile
             build = lambda: figures.weights_figure(rbm.W, rbm.image_shape, scale=scale, per_tile=per_tile)  # noqa: E731
         elif kind == "history":
             hist = np.stack(s.weight_history).astype(np.float32)
@@ -359,7 +338,7 @@ class ExportActions(QObject):
     def _render_metrics(self, path: str, scale: int):
         """Render the metrics view's plots (GUI thread): a QImage for PNG, SVG bytes for SVG."""
         import pyqtgraph.exporters as pgx
-        item = self.window.metrics_view.glw.ci
+        item = self.window.metrics_view.plots_item()
         if path.lower().endswith(".svg"):
             try:
                 data = pgx.SVGExporter(item).export(toBytes=True)

@@ -16,14 +16,14 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
                                QProgressBar, QTabWidget, QVBoxLayout, QWidget)
 
+from rbm_gui.app.session import Session as ViewSession
+from rbm_gui.app.view_state import ViewStates
 from rbm_gui.config import ConfigError, TrainingConfig
 from rbm_gui.ui import registry
 from rbm_gui.ui.file_actions import FileActions
-from rbm_gui.ui.history_view import HistoryView
-from rbm_gui.ui.metrics_view import MetricsView
 from rbm_gui.ui.settings_panel import ARCHITECTURE, LIVE, SettingsPanel
 from rbm_gui.ui.state import DataOptions, Session, format_duration, time_left
-from rbm_gui.ui.weights_view import WeightsView
+from rbm_gui.ui.views.binding import persist
 from rbm_gui.ui.worker import EpochResult, Frame, TrainingController, TrainingWorker
 
 BANNER_ERROR = "background:#5a1a1a; color:#ffd7d7; padding:6px; border-radius:3px;"
@@ -99,19 +99,18 @@ class MainWindow(FileActions, QMainWindow):
             return default
 
     def _build_views(self) -> None:
-        self.weights_view = WeightsView()
-        self.history_view = HistoryView()
-        self.metrics_view = MetricsView()
-        builtin = {"weights": self.weights_view, "history": self.history_view, "metrics": self.metrics_view}
+        # The views bind to the Qt-free session and their view states (rbm_gui.app). Until the
+        # training side keeps its model in that session too, _show_session() mirrors self.session.
+        self.view_session = ViewSession(config=self.session.config, data_options=self.session.data_options)
+        self.view_states = ViewStates(self.view_session)
+        persist(self.view_states.weights, self.settings, "weights", ("threshold", "per_tile"))
+        persist(self.view_states.history, self.settings, "history", ("first_unit", "count", "zoom", "per_tile"))
         self.tabs = QTabWidget()
         self.views: dict[str, QWidget] = {}
         for spec in registry.views():
-            widget = builtin.get(spec.name) if spec.factory is None else registry.build(spec, self)
-            if widget is None:
-                continue
-            self.views[spec.name] = widget
-            self.tabs.addTab(widget, spec.title)
-        self.tabs.currentChanged.connect(self._on_tab_changed)
+            self.views[spec.name] = registry.build(spec, self.view_session, self.view_states, self)
+            self.tabs.addTab(self.views[spec.name], spec.title)
+        self.weights_view, self.history_view, self.metrics_view = (self.views[n] for n in ("weights", "history", "metrics"))
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.hide()
@@ -208,11 +207,6 @@ class MainWindow(FileActions, QMainWindow):
         tab = self.settings.value("tab")
         if tab in self.views:
             self.tabs.setCurrentWidget(self.views[tab])
-        try:
-            self.weights_view.threshold_spin.setValue(float(self.settings.value("weights/threshold", 0.5)))
-        except (TypeError, ValueError):
-            pass
-        self.weights_view.per_tile.setChecked(str(self.settings.value("weights/per_tile", "false")) == "true")
 
     def save_settings(self) -> None:
         s = self.settings
@@ -221,8 +215,6 @@ class MainWindow(FileActions, QMainWindow):
         s.setValue("geometry", self.saveGeometry())
         s.setValue("windowState", self.saveState())
         s.setValue("tab", self.current_tab())
-        s.setValue("weights/threshold", self.weights_view.threshold)
-        s.setValue("weights/per_tile", "true" if self.weights_view.per_tile.isChecked() else "false")
         s.sync()
 
     # ================================================================== questions (tests override)
@@ -263,7 +255,7 @@ class MainWindow(FileActions, QMainWindow):
             self.show_message(f"Cannot load the data set: {exc}", error=True)
             return False
         d = self.session.data
-        self.weights_view.set_probes(d.probes, d.image_shape)
+        self.view_session.update(data_options=self.session.data_options, data=d)
         if not self.session.has_model:
             self.session.new_model()
         self._model_changed()
@@ -273,15 +265,19 @@ class MainWindow(FileActions, QMainWindow):
     def _model_changed(self) -> None:
         """Redraw everything from the session (the worker must not be running)."""
         s = self.session
-        self.weights_view.set_model(s.rbm.snapshot() if s.rbm is not None else None)
-        self.history_view.set_history(s.weight_history, s.history_units,
-                                      s.rbm.image_shape if s.rbm is not None else (28, 28))
-        self.metrics_view.set_history(s.history)
-        if s.rbm is not None:
-            self.metrics_view.set_parameters(s.rbm, force=True)
+        self.view_session.selected_unit = None           # a different model: its views start afresh
+        self._show_session(s.rbm.snapshot() if s.rbm is not None else None)
+        self.view_session.model_replaced.emit(self.view_session.model)
         self._update_status(None)
         self._update_title()
         self.modelChanged.emit(s.rbm)
+
+    def _show_session(self, model) -> None:
+        """Mirror the training session into the views' session (model: a read-only snapshot)."""
+        s = self.session
+        self.view_session.update(model=model, epochs_done=s.epochs_done, history={k: list(v) for k, v in s.history.items()},
+                                 weight_history=list(s.weight_history), history_units=s.history_units,
+                                 path=s.path, dirty=s.dirty)
 
     def _update_title(self) -> None:
         s = self.session
@@ -460,30 +456,15 @@ class MainWindow(FileActions, QMainWindow):
         frame = self._pending_frame
         if frame is None:
             return
-        tab = self.current_tab()
-        if tab == "weights":
-            self.weights_view.set_model(frame.rbm)
-            self._pending_frame = None
-        elif tab == "metrics":
-            self.metrics_view.set_parameters(frame.rbm)
-        else:
-            pass   # drawn when its tab is shown
+        self._pending_frame = None
+        self.view_session.model = frame.rbm      # each view draws it now or when its tab is shown
         self.frames_drawn += 1
         self.frameShown.emit(frame.rbm)
-
-    def _on_tab_changed(self, _index: int) -> None:
-        if self._pending_frame is not None:
-            self.weights_view.set_model(self._pending_frame.rbm)
-            self.metrics_view.set_parameters(self._pending_frame.rbm, force=True)
-            if self.current_tab() == "weights":
-                self._pending_frame = None
 
     def _on_epoch(self, result: EpochResult) -> None:
         s = self.session
         s.record_epoch(result.epoch, result.values, result.W_tracked)
-        self.metrics_view.set_history(s.history)
-        if result.W_tracked is not None:
-            self.history_view.set_history(s.weight_history, s.history_units, s.rbm.image_shape)
+        self._show_session(self.view_session.model)
         self._update_title()
         self.epochRecorded.emit(result.epoch)
 
@@ -500,8 +481,7 @@ class MainWindow(FileActions, QMainWindow):
         self._pending_frame = None
         s = self.session
         if s.rbm is not None:      # the thread is joined: the parameters can be read directly
-            self.weights_view.set_model(s.rbm.snapshot())
-            self.metrics_view.set_parameters(s.rbm, force=True)
+            self._show_session(s.rbm.snapshot())
         self._set_state("stopped")
         if reason == "done":
             self.statusBar().showMessage(f"Training finished: {s.epochs_done} epochs.", 10_000)
@@ -543,6 +523,7 @@ class MainWindow(FileActions, QMainWindow):
     def request_dream(self, starts) -> None:
         """Hand start states ((n, n_visible) or (n_visible,) in [0, 1]) to the dream panel."""
         starts = np.array(starts, dtype=np.float32, ndmin=2)
+        self.view_states.dream.use_drawn(starts)
         self.dreamStartRequested.emit(starts)
         if "dream" in self.views:
             self.show_tab("dream")
@@ -555,8 +536,7 @@ class MainWindow(FileActions, QMainWindow):
         from rbm_gui.viz.gallery import SelectedDigit
         digit = vector if isinstance(vector, SelectedDigit) else SelectedDigit(
             np.array(vector, dtype=np.float32).reshape(-1), label, source, key)
-        self.selected_digit = digit
-        self.weights_view.set_probe_digit(digit.vector, digit.source)
+        self.view_session.selected_digit = digit
         self.digitSelected.emit(digit)
 
     # ================================================================== closing

@@ -10,7 +10,8 @@ from PySide6.QtCore import Qt
 from rbm_gui.config import TrainingConfig
 from rbm_gui.engine.dream import DreamChains
 from rbm_gui.io.export import chain_columns, compose_frame
-from rbm_gui.ui.dream_view import PANEL_PAD
+from rbm_gui.ui.views.dream_view import PANEL_PAD
+from rbm_gui.viz.gallery import SelectedDigit
 from tests.ui.conftest import wait_finished
 
 
@@ -109,9 +110,9 @@ def test_start_digits_from_the_drawing_board_and_the_gallery(qtbot, make_window)
     assert w.current_tab() == "dream" and v.source == "drawn"
     np.testing.assert_array_equal(v.starts, np.tile(drawn, (8, 1)))
     picks = w.session.data.probes[:3].astype(np.float32)
-    v.selection.clear()          # (the explorer may have selected a digit already)
-    for p in picks:
-        w.digitSelected.emit(p)
+    v.state.selection.clear()          # (the explorer may have selected a digit already)
+    for i, p in enumerate(picks):      # gallery picks become the session's selected digit
+        w.view_session.selected_digit = SelectedDigit(p, None, f"test #{i}", ("test", i))
     v.set_source("gallery")
     np.testing.assert_array_equal(v.starts[:3], picks)
     np.testing.assert_array_equal(v.starts[3], picks[0])     # 3 picks cycle over 8 chains

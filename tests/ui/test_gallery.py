@@ -21,7 +21,7 @@ def test_clicking_a_digit_selects_it_for_the_explorer_and_the_weights_probe(qtbo
     np.testing.assert_array_equal(view.explanation.v, expected)
     assert w.running
     np.testing.assert_array_equal(w.weights_view.probe_vector(), expected)
-    np.testing.assert_array_equal(w.selected_digit.vector, expected)
+    np.testing.assert_array_equal(w.view_session.selected_digit.vector, expected)
 
 
 def test_arrow_keys_move_the_selection_and_scroll(qtbot, make_window):
@@ -64,8 +64,7 @@ def test_training_split_and_a_big_gallery_stay_fast(qtbot, make_window):
     g.set_split("train")
     assert g.model.count == 5000 and view.digit.source == "train #0"
     # 60,000 digits: scrolling redraws one page, not the whole set
-    g.model = GalleryModel(np.tile(g.model.digits, (12, 1)), np.tile(g.model.labels, 12), (28, 28), 10, 12)
-    g.redraw(relayout=True)
+    g.state.model = GalleryModel(np.tile(g.model.digits, (12, 1)), np.tile(g.model.labels, 12), (28, 28), 10, 12)
     for row in range(0, 5000, 50):
         g.scroll.setValue(row)
     # the page image covers one screenful of rows, never the whole set (speed: benchmarks/)

@@ -1,7 +1,8 @@
 """The history view (the blog's Figure 2): weight tiles at the start and after every epoch.
 
 Rows are snapshots (start, epoch 1, 2, ...), columns are hidden units: for many units a chosen
-range of the tracked units (default the first 10). Drawn into one image in a scroll area.
+range of the tracked units (default the first 10). Drawn into one image in a scroll area from the
+session's ``weight_history``; the range, zoom and scaling live in :class:`HistoryState`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QScrollArea, QSpinBox, QVBoxLayout, QWidget
 
+from rbm_gui.app.view_state import VIEW_LIMITS, HistoryState
 from rbm_gui.ui import tiles
+from rbm_gui.ui.views.binding import bind
 
 MARGIN_LEFT = 64
 MARGIN_TOP = 22
@@ -52,11 +55,11 @@ def history_image(snapshots: list[np.ndarray], image_shape, columns: np.ndarray,
 
 
 class HistoryView(QWidget):
-    def __init__(self, parent=None):
+    """Binds to the session's weight history and a :class:`HistoryState`; draws one image."""
+
+    def __init__(self, session, state: HistoryState, parent=None):
         super().__init__(parent)
-        self.snapshots: list[np.ndarray] = []
-        self.unit_ids = np.zeros(0, dtype=np.int64)
-        self.image_shape = (28, 28)
+        self.session, self.state = session, state
         self.rows_drawn = 0
         self.cols_drawn = 0
         self._dirty = False
@@ -64,30 +67,32 @@ class HistoryView(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(QLabel("First unit"))
         self.first_spin = QSpinBox()
+        self.first_spin.setRange(0, VIEW_LIMITS["first_unit"][1])
         self.first_spin.setToolTip("First of the tracked hidden units to show (columns).")
         bar.addWidget(self.first_spin)
         bar.addWidget(QLabel("Units shown"))
         self.count_spin = QSpinBox()
-        self.count_spin.setRange(1, 100)
-        self.count_spin.setValue(10)
+        self.count_spin.setRange(*VIEW_LIMITS["count"])
         self.count_spin.setToolTip("How many hidden units (columns) to show; the first 100 units are tracked.")
         bar.addWidget(self.count_spin)
         bar.addWidget(QLabel("Zoom"))
         self.zoom_spin = QSpinBox()
-        self.zoom_spin.setRange(1, 6)
-        self.zoom_spin.setValue(2)
+        self.zoom_spin.setRange(*VIEW_LIMITS["zoom"])
         self.zoom_spin.setToolTip("Screen pixels per weight pixel.")
         bar.addWidget(self.zoom_spin)
         self.per_tile = QCheckBox("Scale tiles separately")
-        self.per_tile.setChecked(True)
         self.per_tile.setToolTip("Scale each tile to its own largest weight (as the blog's Figure 2), "
                                  "or use one grey range for all tiles (shows how the weights grow).")
-        self.per_tile.toggled.connect(lambda _: self.redraw())
         bar.addWidget(self.per_tile)
         self.summary = QLabel()
         bar.addWidget(self.summary, 1)
-        for s in (self.first_spin, self.count_spin, self.zoom_spin):
-            s.valueChanged.connect(lambda _: self.redraw())
+        for name, w in (("first_unit", self.first_spin), ("count", self.count_spin), ("zoom", self.zoom_spin),
+                        ("per_tile", self.per_tile)):
+            bind(state, name, w)
+            state.connect(name, lambda _v: self.redraw())
+        for name in ("weight_history", "history_units"):
+            session.connect(name, lambda _v: self.redraw())
+        session.model_replaced.connect(self.redraw)
 
         self.canvas = QLabel()
         self.canvas.setAlignment(Qt.AlignLeft | Qt.AlignTop)
@@ -101,43 +106,36 @@ class HistoryView(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(bar)
         lay.addWidget(self.scroll, 1)
-
-    def set_history(self, snapshots: list[np.ndarray], unit_ids: np.ndarray, image_shape) -> None:
-        """``snapshots``: list of (n_visible, n_tracked) arrays; ``unit_ids``: their unit indices."""
-        self.snapshots = list(snapshots)
-        self.unit_ids = np.asarray(unit_ids)
-        self.image_shape = tuple(image_shape)
-        n = len(self.unit_ids)
-        self.first_spin.setRange(0, max(0, n - 1))
         self.redraw()
 
-    def append(self, snapshot: np.ndarray) -> None:
-        self.snapshots.append(snapshot)
-        self.redraw()
-
-    def redraw(self) -> None:
+    def redraw(self, *_) -> None:
         if not self.isVisible():
             self._dirty = True      # drawn when shown: no work for a hidden tab
             return
         self._dirty = False
-        n = len(self.unit_ids)
-        if not self.snapshots or n == 0:
+        s = self.session
+        snapshots = s.weight_history or []
+        units = s.history_units if s.history_units is not None else np.zeros(0, dtype=np.int64)
+        n = len(units)
+        if not snapshots or n == 0 or s.model is None:
             self.canvas.setText("No history yet: the tiles are recorded at the start and after every epoch.")
             self.canvas.adjustSize()
             self.rows_drawn = self.cols_drawn = 0
             self.summary.setText("")
             return
-        first = min(self.first_spin.value(), n - 1)
-        cols = np.arange(first, min(n, first + self.count_spin.value()))
-        img = history_image(self.snapshots, self.image_shape, cols, self.unit_ids[cols], self.zoom_spin.value(),
-                            self.per_tile.isChecked())
+        cols = self.state.columns()
+        img = history_image(snapshots, s.model.image_shape, cols, np.asarray(units)[cols], self.state.zoom,
+                            self.state.per_tile)
         self.canvas.setPixmap(QPixmap.fromImage(img))
         self.canvas.adjustSize()
-        self.rows_drawn, self.cols_drawn = len(self.snapshots), len(cols)
-        self.summary.setText(f"  {len(self.snapshots) - 1} epochs x {len(cols)} units "
-                             f"(of {n} tracked)")
+        self.rows_drawn, self.cols_drawn = len(snapshots), len(cols)
+        self.summary.setText(f"  {len(snapshots) - 1} epochs x {len(cols)} units (of {n} tracked)")
 
     def showEvent(self, event):
         super().showEvent(event)
         if self._dirty:
             self.redraw()
+
+
+def make(session, states, window) -> HistoryView:
+    return HistoryView(session, states.history)

@@ -1,47 +1,40 @@
 """The comparison sheet (Figures 4 and 6): a row of inputs over a row of averaged reconstructions.
 
 One mosaic image. Default digits: the first of each class of the gallery's split; "Add selected"
-appends the explorer's digit (up to ``MAX_DIGITS``). The averages are computed by the explorer.
+appends the selected digit (up to 20). Digits and averages come from :class:`ExplorerState`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Signal
+from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
-from rbm_gui.viz.gallery import first_of_each_class
+from rbm_gui.app.explorer_state import EXPLORER_LIMITS, ExplorerState
+from rbm_gui.ui.views.binding import bind
 from rbm_gui.viz.mosaic import mosaic
 
-MAX_DIGITS = 20
-
-
 class ComparisonSheet(QWidget):
-    changed = Signal()            # the digits changed: the explorer recomputes the averages
+    """Draws the sheet of an :class:`ExplorerState` (its digits; the averages the explorer hands in)."""
 
-    def __init__(self, parent=None):
+    def __init__(self, state: ExplorerState, parent=None):
         super().__init__(parent)
-        self.digits: np.ndarray | None = None       # (k, n_visible) float32
-        self.captions: list[str] = []
+        self.state = state
         self.averages: np.ndarray | None = None     # (k, n_visible) float32, last drawn
-        self.source = None
-        self.selected = None                        # SelectedDigit the explorer shows
-        self._default = None
         self.title = QLabel("<b>Comparison sheet</b>")
         self.title.setWordWrap(True)
         self.add_btn = QPushButton("Add selected")
         self.add_btn.setToolTip("Append the selected digit to the sheet.")
-        self.add_btn.clicked.connect(self.add_selected)
+        self.add_btn.clicked.connect(lambda: state.add_selected())
         self.reset_btn = QPushButton("First of each class")
         self.reset_btn.setToolTip("Back to the first digit of each label.")
-        self.reset_btn.clicked.connect(self.reset)
+        self.reset_btn.clicked.connect(lambda: state.reset_sheet())
         self.n_spin = QSpinBox()
-        self.n_spin.setRange(1, 1000)
-        self.n_spin.setValue(100)
+        self.n_spin.setRange(*EXPLORER_LIMITS["sheet_n"])
         self.n_spin.setPrefix("N ")
         self.n_spin.setToolTip("One-step reconstructions averaged per digit of the sheet (1-1,000).")
-        self.n_spin.valueChanged.connect(lambda _: self.changed.emit())
+        bind(state, "sheet_n", self.n_spin)
         self.glw = pg.GraphicsLayoutWidget()
         self.glw.setBackground("w")
         self.vb = self.glw.addViewBox(lockAspect=True, invertY=True, enableMenu=False)
@@ -58,32 +51,13 @@ class ComparisonSheet(QWidget):
         lay.addLayout(bar)
         lay.addWidget(self.glw, 1)
 
-    def set_default(self, gallery_model, source) -> None:
-        """First of each class of the gallery's digits (the first ten when unlabelled)."""
-        idx = first_of_each_class(gallery_model.labels)
-        if not len(idx):
-            idx = np.arange(min(10, len(gallery_model.digits)))
-        self.source = source
-        self._default = (gallery_model.digits[idx].astype(np.float32), [f"#{i}" for i in idx])
-        self.reset()
+    @property
+    def digits(self) -> np.ndarray | None:
+        return self.state.sheet_digits
 
-    def reset(self) -> None:
-        if self._default is not None:
-            self.digits, captions = self._default[0].copy(), list(self._default[1])
-            self.captions = captions
-            self.changed.emit()
-
-    def add_selected(self) -> None:
-        d = self.selected
-        if d is None or (self.digits is not None and len(self.digits) >= MAX_DIGITS):
-            return
-        row = d.vector.astype(np.float32)[None, :]
-        if self.digits is None or self.digits.shape[1] != row.shape[1]:
-            self.digits, self.captions = row, []
-        else:
-            self.digits = np.vstack([self.digits, row])
-        self.captions.append(d.source)
-        self.changed.emit()
+    @property
+    def captions(self) -> list[str]:
+        return self.state.sheet_captions
 
     def show_averages(self, averages: np.ndarray | None, rbm, n: int = 0) -> None:
         self.averages = averages

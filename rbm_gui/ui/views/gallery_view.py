@@ -2,19 +2,22 @@
 
 Split (test/train) and label filter at the top; click a digit to select it; arrow keys, Page Up/Down,
 Home/End move the selection; the wheel and the scroll bar scroll. What is listed and selected lives
-in the Qt-free :class:`rbm_gui.viz.gallery.GalleryModel`.
+in the Qt-free :class:`rbm_gui.app.view_state.GalleryState` (which loads the digits) and its
+:class:`rbm_gui.viz.gallery.GalleryModel`; the selected digit becomes the session's.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QRectF, Qt
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import (QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel, QScrollBar,
                                QVBoxLayout, QWidget)
 
-from rbm_gui.viz.gallery import GalleryModel, SelectedDigit
+from rbm_gui.app.gallery_state import GalleryState
+from rbm_gui.ui.views.binding import bind
+from rbm_gui.viz.gallery import SelectedDigit
 from rbm_gui.viz.mosaic import mosaic
 
 SPLITS = ("test", "train")
@@ -22,35 +25,25 @@ SELECTION = QColor(20, 110, 255)
 GAP_GREY = 0.82          # separators, in ink units (0 = white paper, 1 = black ink)
 
 
-def load_split(source: str, split: str, threshold: int):
-    """(bool digits (N, n_visible), uint8 labels or None, image shape) of one split of a data source."""
-    from rbm_gui.data import load_dataset
-    ds = load_dataset(source, split)
-    return ds.binarize(threshold).reshape(ds.n, -1), ds.labels, ds.image_shape
-
-
 class GalleryView(QWidget):
-    """Pick a digit of the data set; emits ``digitPicked(SelectedDigit)``."""
+    """Draws a :class:`GalleryState`'s digits; clicks and keys select (the session's selected digit)."""
 
-    digitPicked = Signal(object)
     COLS = 10
 
-    def __init__(self, parent=None):
+    def __init__(self, state: GalleryState, parent=None):
         super().__init__(parent)
-        self.model: GalleryModel | None = None
-        self.source: tuple[str, int] | None = None
-        self.split = "test"
+        self.state = state
         self.redraws = 0
-        self._cache: dict[tuple, tuple] = {}
 
         self.split_combo = QComboBox()
-        self.split_combo.addItems(["Test digits", "Training digits"])
+        self.split_combo.addItem("Test digits", "test")
+        self.split_combo.addItem("Training digits", "train")
         self.split_combo.setToolTip("Which part of the data set to browse.")
-        self.split_combo.currentIndexChanged.connect(lambda i: self.set_split(SPLITS[i]))
         self.label_combo = QComboBox()
-        self.label_combo.addItems(["All labels"] + [f"Only {k}s" for k in range(10)])
+        self.label_combo.addItem("All labels", -1)
+        for k in range(10):
+            self.label_combo.addItem(f"Only {k}s", k)
         self.label_combo.setToolTip("Show only the digits with this label.")
-        self.label_combo.currentIndexChanged.connect(self._on_filter)
         self.count_label = QLabel()
         self.count_label.setWordWrap(True)
 
@@ -85,39 +78,35 @@ class GalleryView(QWidget):
         lay.addLayout(mid, 1)
         lay.addWidget(self.count_label)
         self.setFocusPolicy(Qt.StrongFocus)
+        bind(state, "split", self.split_combo)
+        bind(state, "label_filter", self.label_combo)
+        state.connect("model", lambda _m: self._on_model())
+        state.connect("error", lambda e: self.count_label.setText(e) if e else None)
+        self._on_model()
 
-    # ------------------------------------------------------------------ data
-    def set_source(self, source: str, threshold: int) -> None:
-        """Browse data source ``source`` (a load_dataset spec) binarised at ``threshold``."""
-        if (source, threshold) != self.source:
-            self.source = (source, int(threshold))
-            self._cache.clear()
-            self._load()
+    # ------------------------------------------------------------------ reading (tests)
+    @property
+    def model(self):
+        return self.state.model
 
-    def set_split(self, split: str) -> None:
-        self.split = split
-        self.split_combo.blockSignals(True)
-        self.split_combo.setCurrentIndex(SPLITS.index(split))
-        self.split_combo.blockSignals(False)
-        self._load()
+    @property
+    def split(self) -> str:
+        return self.state.split
 
-    def _load(self) -> None:
-        if self.source is None:
-            return
-        key = (*self.source, self.split)
-        try:
-            if key not in self._cache:
-                self._cache[key] = load_split(self.source[0], self.split, self.source[1])
-            digits, labels, shape = self._cache[key]
-        except Exception as exc:      # DataError, OSError: say so, keep the window
-            self.model = None
+    def selected(self) -> SelectedDigit | None:
+        return self.state.selected()
+
+    def _on_model(self) -> None:
+        m = self.model
+        if m is None:
             self.image.clear()
-            self.count_label.setText(f"Cannot load the {self.split} digits: {exc}")
+            self.marker.hide()
+            self.count_label.setText(self.state.error)
             return
-        self.model = GalleryModel(digits, labels, shape, self.COLS, self._rows_for_size())
-        self.label_combo.setEnabled(labels is not None)
-        self._on_filter(self.label_combo.currentIndex(), emit=False)
-        self._emit()
+        m.rows = self._rows_for_size()
+        m.scroll_to(m.first_row)
+        self.label_combo.setEnabled(m.labels is not None)
+        self.redraw(relayout=True)
 
     def _rows_for_size(self) -> int:
         w, h = max(1, self.glw.width()), max(1, self.glw.height())
@@ -128,38 +117,20 @@ class GalleryView(QWidget):
         if self.model is not None and self.model.rows != self._rows_for_size():
             self.model.rows = self._rows_for_size()
             self.model.scroll_to(self.model.first_row)
-            self.model._scroll_to_selection()
+            if self.model.count:
+                self.model.select_position(self.model.position)    # keeps the selection in view
             self.redraw(relayout=True)
 
-    # ------------------------------------------------------------------ filter, selection
-    def _on_filter(self, index: int, emit: bool = True) -> None:
-        if self.model is None:
-            return
-        self.model.set_filter(None if index <= 0 else index - 1)
-        self.redraw(relayout=True)
-        if emit:
-            self._emit()
+    # ------------------------------------------------------------------ intent -> state
+    def set_split(self, split: str) -> None:
+        self.state.split = split
 
     def set_label_filter(self, label: int | None) -> None:
-        self.label_combo.setCurrentIndex(0 if label is None else label + 1)
+        self.state.label_filter = -1 if label is None else int(label)
 
     def select_position(self, position: int) -> None:
-        if self.model is not None and self.model.select_position(position):
+        if self.state.select_position(position):
             self.redraw()
-            self._emit()
-
-    def selected(self) -> SelectedDigit | None:
-        m = self.model
-        i = m.selected_index if m is not None else None
-        if i is None:
-            return None
-        label = int(m.labels[i]) if m.labels is not None else None
-        return SelectedDigit(m.digits[i].astype(np.float32), label, f"{self.split} #{i}", (self.split, i))
-
-    def _emit(self) -> None:
-        d = self.selected()
-        if d is not None:
-            self.digitPicked.emit(d)
 
     def keyPressEvent(self, event) -> None:
         m = self.model
@@ -169,15 +140,14 @@ class GalleryView(QWidget):
                  Qt.Key_PageUp: (-m.rows, 0), Qt.Key_PageDown: (m.rows, 0)}
         key = event.key()
         if key in moves:
-            changed = m.move(*moves[key])
+            changed = self.state.move(*moves[key])
         elif key in (Qt.Key_Home, Qt.Key_End):
-            changed = m.select_position(0 if key == Qt.Key_Home else m.count - 1)
+            changed = self.state.select_position(0 if key == Qt.Key_Home else m.count - 1)
         else:
             return super().keyPressEvent(event)
         event.accept()
         if changed:
             self.redraw()
-            self._emit()
 
     def tile_center(self, position: int):
         """Scene-independent centre (x, y) in mosaic pixels of a position on the visible page."""

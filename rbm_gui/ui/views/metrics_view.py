@@ -15,6 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from rbm_gui.app.view_state import parameter_histograms
 from rbm_gui.engine.monitor import METRIC_LABELS
 
 #: plot title -> [(history key, legend name, colour)]
@@ -31,8 +32,11 @@ HISTOGRAMS = [("W", "Weights W", "#4fa3ff"), ("b", "Visible biases b", "#9be564"
 
 
 class MetricsView(QWidget):
-    def __init__(self, parent=None):
+    """Binds to the session's ``history`` (curves) and ``model`` (histograms, throttled)."""
+
+    def __init__(self, session, parent=None):
         super().__init__(parent)
+        self.session = session
         self.history: dict[str, list[float]] = {}
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.hist_curves: dict[str, pg.PlotDataItem] = {}
@@ -69,7 +73,12 @@ class MetricsView(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.glw, 1)
         lay.addWidget(self.note)
-        self.set_history({})
+        self.set_history(session.history or {})
+        session.connect("history", lambda h: self.set_history(h or {}))
+        session.connect("model", self.set_parameters)
+        session.model_replaced.connect(lambda *_: self.set_parameters(session.model, force=True))
+        if session.model is not None:
+            self.set_parameters(session.model, force=True)
 
     def set_history(self, history: dict[str, list[float]]) -> None:
         self.history = {k: list(v) for k, v in history.items()}
@@ -99,6 +108,10 @@ class MetricsView(QWidget):
         else:
             self.note.setText("" if epochs.size else "Metrics appear at the end of every epoch.")
 
+    def plots_item(self):
+        """The graphics item holding every plot (the Export menu renders it)."""
+        return self.glw.ci
+
     def n_points(self, key: str) -> int:
         x, _ = self.curves[key].getData()
         return 0 if x is None else len(x)
@@ -111,16 +124,15 @@ class MetricsView(QWidget):
             return
         self._last_hist = now
         self._pending_params = None
-        for key in ("W", "b", "c"):
-            a = np.asarray(getattr(rbm, key)).ravel()
-            a = a[np.isfinite(a)]
-            if not a.size:
-                continue
-            counts, edges = np.histogram(a, bins=60)
-            self.hist_curves[key].setData(edges, counts.astype(float))
+        for key, (edges, counts) in parameter_histograms(rbm).items():
+            self.hist_curves[key].setData(edges, counts)
         self.hist_updates += 1
 
     def showEvent(self, event):
         super().showEvent(event)
         if self._pending_params is not None:
             self.set_parameters(self._pending_params, force=True)
+
+
+def make(session, states, window) -> MetricsView:
+    return MetricsView(session)

@@ -9,10 +9,13 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QLabel, QPushButton, QRadioButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import (QButtonGroup, QGraphicsRectItem, QHBoxLayout, QLabel, QPushButton, QRadioButton,
+                               QSpinBox, QVBoxLayout, QWidget)
 
 from rbm_gui.viz.canvas import stroke
+
+BORDER = QColor(90, 100, 115)
 
 
 class _Canvas(pg.GraphicsView):
@@ -26,6 +29,13 @@ class _Canvas(pg.GraphicsView):
         self.setCentralItem(self.vb)
         self.image = pg.ImageItem()
         self.vb.addItem(self.image)
+        # the canvas is white on a white background: a frame shows where drawing counts
+        self.frame = QGraphicsRectItem()
+        pen = QPen(BORDER)
+        pen.setCosmetic(True)
+        pen.setWidthF(2.0)
+        self.frame.setPen(pen)
+        self.vb.addItem(self.frame)
         self._last: tuple[float, float] | None = None
         self._value = 1.0
 
@@ -126,4 +136,5 @@ class DrawingBoard(QWidget):
         self.view.image.setImage(1.0 - self.canvas, levels=(0, 1), autoLevels=False)
         if relayout:
             h, w = self.canvas.shape
-            self.view.vb.setRange(QRectF(0, 0, w, h), padding=0.01)
+            self.view.frame.setRect(QRectF(0, 0, w, h))
+            self.view.vb.setRange(QRectF(0, 0, w, h), padding=0.03)

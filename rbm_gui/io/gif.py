@@ -6,12 +6,14 @@ frame encoder (its LZW), each as the rectangle that changed since the previous f
 unchanged pixels transparent, so still parts of the picture cost almost nothing.
 
 The size of a dream GIF is decided by how many upscaled pixels change per step: a chain's visible
-probabilities move by a few greys on most stroke pixels every step, and at scale 8 each such
-pixel is 64 pixels of LZW input. The COMPACT greys (the default) therefore draw 32 grey levels
-(steps of 8 of 255) and redraw a pixel only when its exact grey has moved more than 16 of 255 from
-what is shown, so the drawn grey is never more than 16/255 (6%) from the exact frame, black and
-white stay exact, and flicker below that is not re-encoded. 1,000 steps of 8 chains at scale 8:
-61.9 MB with every grey, 13.6 MB compact (a noisy 100-unit model; benchmarks/export_speed.py).
+probabilities move by a few greys on most pixels every step (the faint halo around the strokes
+flickers), and at scale 8 each changed pixel is 64 pixels of LZW input. COMPACT greys (the default)
+draw 32 grey levels and redraw a pixel only when it matters to the eye: at once when the exact grey
+is lighter than the shown one by more than ``EXCESS_INK`` (6 of 255: no stale ink, no ghosts of
+earlier digits on the white paper), but only when it is darker by more than ``MISSING_INK`` (24 of
+255) — faint ink arriving a little late is not seen in a moving picture, stale ink is. Full black
+and blank paper are always exact. 1,000 steps of 8 chains at scale 8 from a noisy 100-unit model:
+55.8 MB with every grey, about 13 MB compact (benchmarks/export_speed.py prints both).
 ``exact=True`` keeps all 256 greys and every change (decoded frames equal the composed frames).
 
 :func:`gif_greys` gives the greys a decoder shows for a sequence of frames (the reference for tests).
@@ -24,10 +26,11 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-__all__ = ["COMPACT_LEVELS", "DEAD_BAND", "GifWriter", "gif_delay_cs", "gif_greys"]
+__all__ = ["COMPACT_LEVELS", "EXCESS_INK", "MISSING_INK", "GifWriter", "gif_delay_cs", "gif_greys"]
 
 COMPACT_LEVELS = 32        # grey levels of compact GIFs (palette entries 0..31)
-DEAD_BAND = 16             # a shown grey is redrawn when the exact grey moved more than this (of 255)
+EXCESS_INK = 6             # redraw when the shown grey is darker than the exact one by more than this
+MISSING_INK = 24           # ... or lighter by more than this (greys of 255)
 
 
 def gif_delay_cs(fps: float) -> int:
@@ -36,24 +39,31 @@ def gif_delay_cs(fps: float) -> int:
 
 
 class _Quantiser:
-    """Maps composed uint8 frames to palette indices, frame by frame (stateful: the dead band)."""
+    """Maps composed uint8 frames to palette indices, frame by frame (stateful: what is shown)."""
 
     def __init__(self, exact: bool):
-        self.levels = 256 if exact else COMPACT_LEVELS
-        self.dead_band = 0 if exact else DEAD_BAND
-        n = self.levels
+        n = self.levels = 256 if exact else COMPACT_LEVELS
         self.palette = np.rint(np.arange(n) * (255.0 / (n - 1))).astype(np.uint8)
-        # nearest level of each grey
-        self.index_of = np.rint(np.arange(256) * ((n - 1) / 255.0)).astype(np.uint8)
+        self.index_of = np.rint(np.arange(256) * ((n - 1) / 255.0)).astype(np.uint8)    # nearest level
+        # next index for (shown index, exact grey), one table lookup per pixel
+        grey = np.arange(256, dtype=np.int16)[None, :]
+        lighter = grey - self.palette[:, None].astype(np.int16)     # > 0: the shown grey has too much ink
+        keep = (lighter <= EXCESS_INK) & (lighter >= -MISSING_INK) & (grey != 0) & (grey != 255)
+        if exact:
+            keep[:] = False
+        table = np.where(keep, np.arange(n, dtype=np.uint8)[:, None], self.index_of[None, :])
+        self.next = table.astype(np.uint8).ravel()
         self.shown: np.ndarray | None = None
 
     def __call__(self, frame: np.ndarray) -> np.ndarray:
-        idx = self.index_of[frame]
         prev = self.shown
-        if self.dead_band and prev is not None and prev.shape == idx.shape:
-            keep = np.abs(frame.astype(np.int16) - self.palette[prev]) <= self.dead_band
-            keep &= (frame != 0) & (frame != 255)      # full ink and blank paper are always exact
-            idx = np.where(keep, prev, idx)
+        if prev is None or prev.shape != frame.shape:
+            idx = self.index_of[frame]
+        else:
+            key = prev.astype(np.uint16)
+            key <<= 8
+            key |= frame
+            idx = self.next[key]
         self.shown = idx
         return idx
 

@@ -79,6 +79,8 @@ def test_ctrl_c_during_an_export_leaves_nothing(tmp_path, rbm10, starts8, name):
     (["weights", "--scale", 32, "--cols", 1000], "more than the 64,000,000 allowed: lower --scale or --cols"),
     (["averages", "--samples", 10_000_001], "--samples must be between 1 and 10,000, got 10,000,001"),
     (["reconstruction", "--count", 201], "--count must be between 1 and 200"),
+    (["averages", "--samples", 10_000, "--count", 200], "--samples x the 200 digits (reconstructions to average) "
+                                                        "must be between 1 and 200,000, got 2,000,000"),
     (["reconstruction", "--top-k", 0], "--top-k must be between"),
 ])
 def test_figure_arguments_are_bounded(tmp_path, capsys, model_path, args, message):

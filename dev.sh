@@ -54,6 +54,7 @@ python_env() {
 # Only our own kind of link is replaced (a link to some checkout's .venv/bin/rbm-gui), never a file.
 launcher() {
   local target dir="" link on_path=yes
+  [ -n "${HOME:-}" ] || return 0
   target="$(cd "$(dirname "$VENV/bin/rbm-gui")" && pwd)/rbm-gui"
   [ -x "$target" ] || { echo "dev.sh: $target is missing; run ./dev.sh setup" >&2; return 0; }
   for d in "$HOME/.local/bin" "$HOME/bin"; do

@@ -77,6 +77,7 @@ LIMITS.update({
     "figure_cols": (1, 1000),
     "figure_count": (1, 200),
     "figure_samples": (1, 10_000),
+    "figure_reconstructions": (1, 200_000),   # averages: --samples x --count (seconds, not hours)
     "figure_top_k": (1, 10_000),
     "picture_pixels": (1, 64_000_000),   # one figure or animation frame, width x height
 })

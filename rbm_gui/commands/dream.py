@@ -38,8 +38,9 @@ def add_parser(sub, name):
                f"--digits {BLOG_DIGITS}). --per-class takes one random digit per class (0, 1, 2, ...), "
                "cycling to --chains chains; --noise starts from random pixels. Default: --per-class. "
                "Only the file named by --out is written: if it cannot be, the command fails with one line. "
-               "GIFs draw 32 greys and redraw a pixel when it moves by more than 16 of 255 (files about 4x "
-               "smaller); --exact-gif keeps every grey and every change.")
+               "GIFs are compact (about 4x smaller): 32 greys, and a pixel is redrawn at once when it "
+               "shows more than 6/255 too much ink but only when it lacks more than 24/255, so only the faint "
+               "halo around the strokes differs; --exact-gif keeps every grey and every change.")
     p.add_argument("model", metavar="MODEL.npz")
     start = p.add_mutually_exclusive_group()
     start.add_argument("--digits", type=_label_list, metavar="6,4,4,0,...",

@@ -110,6 +110,8 @@ def build_figure(args):
             raise ValueError(f"--p-threshold must be between 0 and 1, got {args.p_threshold}")
         return figures.reconstruction_figure(rbm, digits, rng, threshold=args.p_threshold, top_k=args.top_k,
                                              scale=args.scale)
+    check_limit(args.samples * len(digits), "figure_reconstructions",
+                f"--samples x the {len(digits)} digits (reconstructions to average)")
     return figures.averages_figure(rbm, digits, n_samples=args.samples, rng=rng, scale=args.scale)
 
 

@@ -30,7 +30,7 @@ import numpy as np
 
 from rbm_gui.io.atomic import atomic_path
 from rbm_gui.io.gif import GifWriter
-from rbm_gui.io.video import Mp4Writer, ffmpeg_reason
+from rbm_gui.io.video import FfmpegError, Mp4Writer
 from rbm_gui.viz.draw import font, ink_grey, upscale
 from rbm_gui.viz.mosaic import grid_columns, mosaic
 from rbm_gui.viz.picture import PICTURE
@@ -275,12 +275,9 @@ def export_animation(frames_iter: Iterable[tuple[int, np.ndarray]], n_frames: in
                     run(lambda shape: Mp4Writer(tmp, fps, shape, bg, require_mp4()))
     except (ExportCancelled, ExportError):
         raise
+    except FfmpegError as exc:
+        raise ExportError(f"could not write {target}: {exc}") from None
     except OSError as exc:
-        # imageio-ffmpeg reports a dead ffmpeg as an OSError without errno holding ffmpeg's whole log
-        if fmt == "mp4" and (exc.errno is None or isinstance(exc, BrokenPipeError)):
-            raise ExportError(f"could not write {target}: {ffmpeg_reason(exc)}") from None
         raise ExportError(f"could not write {target}: {exc.strerror or exc}") from None
-    except RuntimeError as exc:   # ffmpeg died
-        raise ExportError(f"could not write {target}: {ffmpeg_reason(exc)}") from None
     return target
 

@@ -61,6 +61,20 @@ def test_dream_gif_frames_are_the_seeded_chain(tmp_path, capsys, model_file):
     assert (tmp_path / "d.gif").read_bytes() == (tmp_path / "e.gif").read_bytes()
 
 
+def test_dream_exact_gif_frames_are_the_composed_frames(tmp_path, capsys, model_file):
+    path, rbm = model_file
+    code, out, err = cli(capsys, "dream", path, "--noise", "--chains", 3, "--steps", 4, "--scale", 2, "--seed", 1,
+                         "--exact-gif", "--out", tmp_path / "e.gif")
+    assert code == 0, err
+    frames = iio.imread(tmp_path / "e.gif", index=None)
+    grey = frames[..., 0] if frames.ndim == 4 else frames
+    rng = np.random.default_rng([1, PICK_STREAM])
+    starts = start_digits(np.zeros((1, 784), np.uint8), None, "random-noise", n_chains=3, rng=rng)
+    chain = rbm.gibbs_chain(starts, 4, np.random.default_rng(1))
+    for t in range(5):
+        assert np.array_equal(grey[t], compose_frame(chain.visible_probs[t].reshape(3, 28, 28), scale=2, step=t))
+
+
 def test_dream_png_frames_and_per_class(tmp_path, capsys, model_file):
     path, _ = model_file
     code, out, err = cli(capsys, "dream", path, "--per-class", "--chains", 4, "--steps", 3, "--scale", 1,

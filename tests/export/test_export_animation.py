@@ -13,7 +13,7 @@ from PIL import Image
 from rbm_gui.engine.dream import dream_frames, n_dream_frames
 from rbm_gui.io.export import (ExportCancelled, ExportError, Mp4Unavailable, compose_frame, export_animation,
                                step_band_height)
-from rbm_gui.io.gif import DEAD_BAND, gif_greys
+from rbm_gui.io.gif import EXCESS_INK, MISSING_INK, gif_greys
 from rbm_gui.viz.draw import ink_grey, upscale
 from rbm_gui.viz.mosaic import mosaic
 
@@ -45,8 +45,9 @@ def test_gif_frames_are_the_chain_states(tmp_path, rbm10, starts8, exact):
     for t in range(STEPS + 1):
         want = expected_body(ref.visible_probs[t], scale)
         assert np.array_equal(grey[t], shown[t]), t              # the documented greys, exactly
-        err = np.abs(grey[t, band:].astype(int) - want)
-        assert err.max() <= (0 if exact else DEAD_BAND), t      # and never far from the chain state
+        missing = grey[t, band:].astype(int) - want        # > 0: the GIF shows less ink than the chain
+        assert missing.max() <= (0 if exact else MISSING_INK), t
+        assert (-missing).max() <= (0 if exact else EXCESS_INK), t      # never stale ink (no ghosts)
         assert np.array_equal(grey[t, band:][want == 0], want[want == 0])      # black and white exact
         assert np.array_equal(grey[t, band:][want == 255], want[want == 255])
         assert (grey[t, :band] < 128).any()      # the step number is drawn

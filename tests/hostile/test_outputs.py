@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from rbm_gui.io.atomic import OutputPathError, WriteError, atomic_group, atomic_path, check_writable
-from rbm_gui.io.model_file import save_model
+from rbm_gui.io.model_file import load_model, save_model
 from tests.hostile.conftest import ROOT, leftovers, run_cli
 from tests.hostile.crafted import small_model
 from tests.io.legacy_fixture import write_legacy_pickle
@@ -66,10 +66,15 @@ def test_group_write_failing_on_the_side_file_leaves_neither(tmp_path):
     (tmp_path / "m.npz").write_bytes(b"old model")
     with pytest.raises(RuntimeError):
         with atomic_group(tmp_path / "m.npz", tmp_path / "m.csv") as (model_tmp, csv_tmp):
-            model_tmp.write_bytes(b"new model")
+            save_model(model_tmp, small_model(), atomic=False)
             raise RuntimeError("the metrics could not be formatted")
     assert (tmp_path / "m.npz").read_bytes() == b"old model"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.npz"]
+    with atomic_group(tmp_path / "m.npz", tmp_path / "m.csv") as (model_tmp, csv_tmp):
+        save_model(model_tmp, small_model(), atomic=False)
+        csv_tmp.write_text("epoch\n1\n")
+    assert load_model(tmp_path / "m.npz").n_hidden == 3 and (tmp_path / "m.csv").read_text() == "epoch\n1\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.csv", "m.npz"]
 
 
 @pytest.mark.parametrize("case", ["missing folder", "a folder", "a file as folder", "read-only folder"])
@@ -106,11 +111,14 @@ def test_write_error_keeps_errno_and_names_the_file(tmp_path):
 @pytest.mark.parametrize("flag", ["--out", "--metrics-csv"])
 def test_train_refuses_a_missing_folder_before_loading_data(tmp_path, flag):
     out = tmp_path / "missing" / "m.npz" if flag == "--out" else tmp_path / "m.npz"
-    args = ["train", "--epochs", "100", "--out", str(out)]
+    # The data is a FIFO: had it been opened before the check, the message would be about it.
+    data = tmp_path.parent / f"{tmp_path.name}-pipe-images-idx3-ubyte"
+    os.mkfifo(data)
+    args = ["train", "--epochs", "100", "--data", str(data), "--out", str(out)]
     if flag == "--metrics-csv":
         args += ["--metrics-csv", str(tmp_path / "nowhere" / "m.csv")]
     run = run_cli(*args, timeout=10)
     line = run.one_line_error()
     assert ("missing" in line or "nowhere" in line) and "does not exist" in line, line
-    assert run.seconds < 3                                     # no data loaded, no epoch trained
+    assert run.seconds < 8                                     # no data loaded, no epoch trained
     assert not out.exists() and list(tmp_path.iterdir()) == []

@@ -11,7 +11,7 @@ import pytest
 
 from rbm_gui.config import TrainingConfig
 from tests.hostile.crafted import fifo, model_bomb, model_with_arrays, model_with_meta
-from tests.ui.conftest import make_window, private_dirs, settings, wait_finished  # noqa: F401 (fixtures)
+from tests.ui.conftest import make_window, private_dirs, settings  # noqa: F401 (fixtures)
 
 CORRUPT_MODELS = {
     "hyperparameters a list": lambda p: model_with_meta(p, hyperparameters=[1, 2]),
@@ -34,10 +34,9 @@ CORRUPT_MODELS = {
 
 @pytest.fixture
 def trained(qtbot, make_window):  # noqa: F811
-    """A window whose user trained a model (unsaved) and changed a setting."""
+    """A window with the user's unsaved model (not trained: training adds nothing to what is
+    checked here, and costs time) and a changed setting."""
     w = make_window(TrainingConfig(n_hidden=10, epochs=1, batch_size=20, learning_rate=0.05))
-    w.train()
-    wait_finished(qtbot, w)
     w.panel.widgets["momentum"].setValue(0.7)
     messages = []
     w.show_message = lambda text, error=False: messages.append((text, error))

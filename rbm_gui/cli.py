@@ -72,29 +72,67 @@ def open_window(argv: list[str]) -> int:
     return run_app(argv)
 
 
+class _Interrupts:
+    """Notes a Ctrl-C even when an import turns it into another error.
+
+    numpy's C import reports a KeyboardInterrupt raised inside it as an ImportError; with this
+    handler the top level still knows the user pressed Ctrl-C and prints one line. ``_signal``
+    (built in, already loaded) avoids importing ``signal``, which would widen the window.
+    """
+
+    def __init__(self) -> None:
+        self.seen, self.previous = False, None
+
+    def __enter__(self):
+        import _signal
+        try:
+            self.previous = _signal.signal(_signal.SIGINT, self._handler)
+        except (ValueError, OSError):      # not the main thread: leave signals alone
+            self.previous = None
+        return self
+
+    def _handler(self, signum, frame):
+        self.seen = True
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exc) -> None:
+        if self.previous is not None:
+            import _signal
+            _signal.signal(_signal.SIGINT, self.previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     # Everything, imports included, runs inside the try: Ctrl-C while numpy loads is one line too.
-    try:
-        argv = sys.argv[1:] if argv is None else list(argv)
-        if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
-            return open_window(argv)
-        parser = build_parser()
-        args = parser.parse_args(argv)
-        if args.command is None:
-            return open_window(argv)
+    with _Interrupts() as interrupts:
         try:
-            return int(args.func(args) or 0)
-        except MemoryError as exc:
-            detail = f" ({exc})" if str(exc) else ""
-            print(f"rbm-gui: error: out of memory{detail}; try a smaller model or data set",
-                  file=sys.stderr)
-            return 1
-        except _user_errors() as exc:
-            print(f"rbm-gui: error: {_one_line(exc)}", file=sys.stderr)
-            return 1
-    except KeyboardInterrupt:
-        print("rbm-gui: interrupted", file=sys.stderr)
-        return 130
+            return _main(argv)
+        except KeyboardInterrupt:
+            print("rbm-gui: interrupted", file=sys.stderr)
+            return 130
+        except BaseException:
+            if interrupts.seen:
+                print("rbm-gui: interrupted", file=sys.stderr)
+                return 130
+            raise
+
+
+def _main(argv: list[str] | None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        return open_window(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        return open_window(argv)
+    try:
+        return int(args.func(args) or 0)
+    except MemoryError as exc:
+        detail = f" ({exc})" if str(exc) else ""
+        print(f"rbm-gui: error: out of memory{detail}; try a smaller model or data set", file=sys.stderr)
+        return 1
+    except _user_errors() as exc:
+        print(f"rbm-gui: error: {_one_line(exc)}", file=sys.stderr)
+        return 1
 
 
 def _one_line(exc: BaseException) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rbm_gui.io.atomic import check_writable
 from rbm_gui.io.legacy import import_legacy
 from rbm_gui.io.model_file import save_model
 
@@ -17,6 +18,7 @@ def add_parser(sub, name):
 
 
 def run(args) -> int:
+    check_writable(args.out)
     saved = import_legacy(args.pickle)
     save_model(args.out, saved)
     print(f"imported {saved.n_hidden} hidden units x {saved.n_visible} visible units -> {args.out}")

@@ -7,14 +7,10 @@ after a cancel, a Ctrl-C or a full disk.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import hashlib
 import http.client
 import os
-import socket
-import threading
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -24,8 +20,9 @@ from rbm_gui.config import FILE_LIMITS
 from rbm_gui.io.atomic import atomic_path
 
 from .errors import DownloadCancelled, DownloadError
+from .transfer import MIN_RATE, POLL_SECONDS, MirrorFailed as _MirrorFailed, TransferGuard as _Guard, open_url
 
-__all__ = ["MNIST_FILES", "MNIST_SIZES", "MIRRORS", "CHUNK_SIZE", "MIN_RATE", "download_mnist"]
+__all__ = ["MNIST_FILES", "MNIST_SIZES", "MIRRORS", "CHUNK_SIZE", "MIN_RATE", "POLL_SECONDS", "download_mnist"]
 
 #: The four original MNIST gz files and the md5 the mirrors publish for them (as torchvision).
 MNIST_FILES: dict[str, str] = {
@@ -57,10 +54,6 @@ CHUNK_SIZE = 64 * 1024
 ProgressCallback = Callable[[str, int, "int | None"], None]
 
 
-class _MirrorFailed(Exception):
-    """This mirror could not deliver this file; try the next one. The message is the reason."""
-
-
 def _md5_of(path: Path) -> str | None:
     """md5 of an existing file, or None if it cannot be read (then it is downloaded again)."""
     digest = hashlib.md5(usedforsecurity=False)
@@ -89,101 +82,6 @@ def _local_error(exc: OSError, where: Path) -> DownloadError:
     return DownloadError(f"{where}: cannot save the download ({exc.strerror or exc})")
 
 
-#: Seconds between checks of cancel and deadlines while a read or a connection is blocked.
-POLL_SECONDS = 0.1
-#: A mirror must average at least this many bytes/s once ``timeout`` seconds have passed.
-MIN_RATE = 16 * 1024
-
-
-class _Guard:
-    """Watches one transfer; on cancel, deadline or a too-slow peer it breaks the blocked read.
-
-    A helper thread checks every POLL_SECONDS and shuts the socket down, which makes a read
-    that is waiting for the peer return at once: cancel is honoured within POLL_SECONDS even
-    when the peer sends nothing.
-    """
-
-    def __init__(self, name, cancelled, timeout, deadline, min_rate):
-        self.name, self.cancelled = name, cancelled
-        self.timeout, self.deadline, self.min_rate = timeout, deadline, min_rate
-        self.start = self.last_data = time.monotonic()
-        self.done, self.reason, self.sock = 0, None, None
-        self._finished = threading.Event()
-        self._thread = threading.Thread(target=self._watch, name="download-guard", daemon=True)
-        self._thread.start()
-
-    def got(self, n: int) -> None:
-        self.done += n
-        self.last_data = time.monotonic()
-
-    def check(self) -> BaseException | None:
-        """Why the transfer must stop now, or None."""
-        if self.reason is not None:
-            return self.reason
-        if self.cancelled():
-            return DownloadCancelled(f"{self.name}: download cancelled")
-        now = time.monotonic()
-        elapsed = now - self.start
-        if elapsed > self.deadline:
-            return _MirrorFailed(f"timed out: not finished within {self.deadline:g} s, {self.done:,} bytes received")
-        if now - self.last_data > self.timeout:
-            return _MirrorFailed(f"timed out: no data for {self.timeout:g} s after {self.done:,} bytes")
-        if elapsed > self.timeout and self.done < self.min_rate * elapsed and self.sock is not None:
-            return _MirrorFailed(f"too slow: {self.done / elapsed:,.0f} bytes/s, below the minimum "
-                                 f"{self.min_rate:,} bytes/s")
-        return None
-
-    def _watch(self) -> None:
-        while not self._finished.wait(POLL_SECONDS):
-            reason = self.check()
-            if reason is not None:
-                self.reason = reason
-                sock = self.sock
-                if sock is not None:
-                    with contextlib.suppress(OSError):
-                        sock.shutdown(socket.SHUT_RDWR)
-                return
-
-    def close(self) -> None:
-        self._finished.set()
-        self._thread.join()
-
-
-def _socket_of(response) -> socket.socket | None:
-    # http.client keeps the socket only inside the response's buffered reader.
-    raw = getattr(getattr(response, "fp", None), "raw", None)
-    sock = getattr(raw, "_sock", None)
-    return sock if isinstance(sock, socket.socket) else None
-
-
-def _open(request, timeout: float, guard: _Guard):
-    """urlopen on a helper thread, so cancel and the deadline also cut a stalled connect/handshake."""
-    box: dict = {}
-    done, abandoned = threading.Event(), threading.Event()
-
-    def work():
-        try:
-            box["response"] = urllib.request.urlopen(request, timeout=timeout)
-        except BaseException as exc:  # handed to the caller below
-            box["error"] = exc
-        finally:
-            done.set()
-            if abandoned.is_set() and "response" in box:
-                box["response"].close()
-
-    threading.Thread(target=work, name="download-connect", daemon=True).start()
-    while not done.wait(POLL_SECONDS):
-        reason = guard.check()
-        if reason is not None:
-            abandoned.set()
-            if done.is_set() and "response" in box:   # finished meanwhile: close it here
-                box["response"].close()
-            raise reason
-    if "error" in box:
-        raise box["error"]
-    return box["response"]
-
-
 def _fetch(url: str, target: Path, md5: str, size: int | None, limits: tuple, progress, cancelled) -> None:
     """Stream ``url`` into ``target`` atomically; raise _MirrorFailed with the reason on failure."""
     timeout, deadline, min_rate = limits
@@ -194,7 +92,7 @@ def _fetch(url: str, target: Path, md5: str, size: int | None, limits: tuple, pr
         # Network and local errors are both OSError, so network calls are wrapped one by one
         # and turned into _MirrorFailed; any OSError that escapes is a local (disk) problem.
         try:
-            response = _open(request, timeout, guard)
+            response = open_url(request, timeout, guard)
         except urllib.error.HTTPError as exc:
             exc.close()  # an HTTPError is also an open response
             raise _MirrorFailed(f"HTTP {exc.code} {exc.reason}") from exc
@@ -202,7 +100,7 @@ def _fetch(url: str, target: Path, md5: str, size: int | None, limits: tuple, pr
             raise _MirrorFailed(_reason(exc.reason)) from exc
         except (OSError, http.client.HTTPException, ValueError) as exc:
             raise _MirrorFailed(_reason(exc)) from exc
-        guard.sock = _socket_of(response)
+        guard.watch(response)
         with response:
             length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None

@@ -303,7 +303,7 @@ def _history_as_floats(history: Any) -> dict[str, list[float]]:
 # Save.
 
 
-def save_model(path: str | os.PathLike, model: SavedModel) -> None:
+def save_model(path: str | os.PathLike, model: SavedModel, *, atomic: bool = True) -> None:
     """Write ``model`` to ``path`` as an rbm-gui model file, atomically.
 
     The file is written to a temporary file beside ``path`` and renamed onto it only when
@@ -340,6 +340,10 @@ def save_model(path: str | os.PathLike, model: SavedModel) -> None:
         The model. ``model.arrays`` are stored as extra members; names must be identifiers
         other than ``W``, ``b``, ``c``, ``meta``, ``file``, ``allow_pickle``, and dtypes must not
         be object.
+    atomic : bool
+        Write through a temporary file renamed onto ``path`` (default). False writes ``path``
+        directly: for a path that is itself a temporary file, as when a model and its side files
+        are written together with :func:`rbm_gui.io.atomic.atomic_group`.
 
     Raises
     ------
@@ -407,6 +411,10 @@ def save_model(path: str | os.PathLike, model: SavedModel) -> None:
     # np.savez appends ".npz" to a file *name* lacking it, which would make it write beside the
     # temporary file rather than into it. Handing it the open temporary file avoids that: the
     # bytes land exactly in the file that atomic_open renames onto ``path``.
+    if not atomic:      # the caller's own temporary file, e.g. inside io.atomic.atomic_group
+        with open(path, "wb") as fh:
+            np.savez(fh, **members)
+        return
     with atomic_open(path, "wb") as fh:
         np.savez(fh, **members)
 

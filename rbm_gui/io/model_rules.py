@@ -10,6 +10,7 @@ after loading succeeded).
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from rbm_gui.io.npz_read import NpzRefused
 __all__ = ["check_headers", "meta_problem", "history_units_problem"]
 
 _REQUIRED = ("W", "b", "c", "meta")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _NUMERIC = "biuf"
 
 
@@ -38,6 +40,8 @@ def check_headers(headers: dict[str, tuple[np.dtype, tuple[int, ...]]]) -> None:
         raise NpzRefused(f"not an rbm-gui model file: missing {', '.join(missing)}")
     max_visible, max_hidden = int(LIMITS["n_visible"][1]), int(LIMITS["n_hidden"][1])
     for name, (dtype, shape) in headers.items():
+        if not _IDENTIFIER.match(name):     # extra arrays are named by identifiers (save_model)
+            raise NpzRefused(f"member {name!r} is not part of the model format")
         if name == "meta":
             continue
         if dtype.kind not in _NUMERIC:

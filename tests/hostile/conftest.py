@@ -9,6 +9,7 @@ and leave nothing behind.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import resource
 import subprocess
@@ -18,6 +19,7 @@ import threading
 import time
 import tracemalloc
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -124,3 +126,63 @@ def legit_rss_mb() -> float:
 def leftovers(folder: Path) -> list[str]:
     """Names in ``folder`` that look half-written (temporary files)."""
     return sorted(p.name for p in folder.iterdir() if ".part" in p.name)
+
+
+# ------------------------------------------------------------------ a misbehaving mirror
+
+NAME = "t10k-labels-idx1-ubyte.gz"
+BODY = bytes(range(256)) * 40          # 10,240 bytes
+MD5 = {NAME: hashlib.md5(BODY).hexdigest()}
+
+
+class _Hostile(BaseHTTPRequestHandler):
+    def do_GET(self):
+        mode = self.path.strip("/").split("/")[0]
+        stop = self.server.stop
+        if mode == "mute":                 # accepts, never answers
+            stop.wait(20)
+            return
+        self.send_response(200)
+        if mode == "liar":
+            self.send_header("Content-Length", str(10 << 30))
+        if mode in ("trickle", "silent", "steady"):
+            self.send_header("Content-Length", str(len(BODY)))
+        self.end_headers()
+        self.wfile.flush()
+        if mode == "trickle":              # 2 bytes/s: never times out per read
+            for i in range(len(BODY)):
+                if stop.wait(0.5):
+                    return
+                self.wfile.write(BODY[i:i + 1])
+                self.wfile.flush()
+        elif mode == "steady":             # 20 kB/s: above the minimum rate, but slow
+            for i in range(0, len(BODY), 200):
+                if stop.wait(0.01):
+                    return
+                self.wfile.write(BODY[i:i + 200])
+                self.wfile.flush()
+        elif mode == "endless":            # no Content-Length, never ends
+            chunk = bytes(64 << 10)
+            while not stop.is_set():
+                try:
+                    self.wfile.write(chunk)
+                except OSError:
+                    return
+        elif mode == "silent":             # headers, then nothing
+            stop.wait(20)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def hostile():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hostile)
+    server.stop = threading.Event()
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    yield lambda mode: f"http://127.0.0.1:{server.server_address[1]}/{mode}/"
+    server.stop.set()
+    server.shutdown()
+    server.server_close()

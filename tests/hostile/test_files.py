@@ -76,6 +76,16 @@ def test_members_the_format_does_not_define_are_not_read(tmp_path):
     refused(load_model, path, ModelFileError, "payload.bin", "not a numpy array")
 
 
+@pytest.mark.parametrize("name", ["../escape.npy", "dir/W.npy", "a b.npy"])
+def test_member_names_outside_the_format_are_refused(tmp_path, name):
+    save_model(tmp_path / "ok.npz", small_model())
+    with zipfile.ZipFile(tmp_path / "ok.npz") as zf:
+        members = {i.filename: zf.read(i) for i in zf.infolist()}
+    members[name] = members["c.npy"]
+    path = npz_with(tmp_path / "names.npz", members)
+    refused(load_model, path, ModelFileError, "not part of the model format")
+
+
 def test_pickled_member_is_refused_unread(tmp_path):
     path = model_with_arrays(tmp_path / "pickled.npz", evil=np.array([{"x": 1}], dtype=object))
     refused(load_model, path, ModelFileError, "pickle")

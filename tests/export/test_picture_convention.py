@@ -61,7 +61,7 @@ def test_weights_have_one_polarity_everywhere(qapp):
     x, y, w, h = tiles.image_rect(layout, 0)
     assert_weight_polarity(rgb[y:y + h, x:x + w, 0], "Weights tab mosaic")
     # the History tab
-    from rbm_gui.ui.history_view import MARGIN_LEFT, MARGIN_TOP, history_image
+    from rbm_gui.ui.views.history_view import MARGIN_LEFT, MARGIN_TOP, history_image
     img = history_image([rbm.W], (28, 28), np.array([0]), np.array([0]), zoom=1)
     ptr = img.constBits()
     argb = np.frombuffer(ptr, np.uint8, img.sizeInBytes()).reshape(img.height(), img.bytesPerLine() // 4, 4)

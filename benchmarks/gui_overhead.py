@@ -97,7 +97,7 @@ def main() -> int:
     from rbm_gui.config import TrainingConfig
     from rbm_gui.ui.app import make_app
     from rbm_gui.ui.main_window import MainWindow
-    from rbm_gui.ui.state import DataOptions
+    from rbm_gui.app.data import DataOptions
 
     config = TrainingConfig(n_hidden=args.hidden, batch_size=args.batch_size, epochs=1000)
     app = make_app()

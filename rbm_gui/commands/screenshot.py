@@ -102,17 +102,19 @@ def run(args) -> int:
 
 
 def _train(app, window, batches: int, timeout: float = 600.0) -> None:
+    from rbm_gui.config import LIMITS
     s = window.session
     if s.data is None or not s.trainable:
         raise ValueError("the data set does not fit the model: nothing to train")
     n_batches = math.ceil(len(s.data.train) / min(s.config.batch_size, len(s.data.train)))
     epochs = s.epochs_done + math.ceil(batches / n_batches) + 1
-    window.panel._set_value("epochs", max(epochs, window.panel.config().epochs))
+    s.change_setting("epochs", int(min(max(epochs, s.config.epochs), LIMITS["epochs"][1])))
     window.max_steps = batches
     if not window.train():
         raise ValueError(window.last_error or "training could not start")
     t0 = time.perf_counter()
-    while window.running:
+    # like `rbm-gui train`, the run ends when its last metrics are measured
+    while window.running or window.training.metrics_busy:
         app.processEvents()
         time.sleep(0.002)
         if time.perf_counter() - t0 > timeout:

@@ -3,7 +3,7 @@
 ``install_autosave(window)`` follows the window's ``epochRecorded`` signal. After each epoch end
 the model is taken from the worker's next read-only snapshot (``frameShown``; the worker is never
 paused for it), its history is copied on the GUI thread (well under a millisecond: a list of
-references), and a background thread builds the model file and writes it through
+references), and a job on the window's runner builds the model file and writes it through
 :class:`rbm_gui.io.checkpoint.CheckpointStore` (atomic ``.npz`` in the per-user data directory,
 ``$RBM_GUI_DATA_DIR/autosave`` when set). Writing takes 10-130 ms at 400 units depending on the
 length of the weight history, so it never runs on the GUI thread. When epochs end faster than
@@ -18,8 +18,6 @@ launch calls :func:`offer_restore`, which asks through ``window.ask_restore(text
 
 from __future__ import annotations
 
-import copy
-import threading
 import time
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -49,7 +47,6 @@ class Autosave(QObject):
 
     saved = Signal(str)       # path of the checkpoint just written (GUI thread)
     failed = Signal(str)      # one-line reason (GUI thread)
-    _written = Signal(object, str)   # from the writer thread: (path or None, error text)
 
     def __init__(self, window, store: CheckpointStore | None = None):
         super().__init__(window)
@@ -59,10 +56,9 @@ class Autosave(QObject):
         self.saves = 0
         self.last_error = ""
         self.last_copy_seconds = 0.0      # time the GUI thread spent copying the model (last save)
-        self._thread: threading.Thread | None = None
+        self._job = None                  # the write in progress (a runner job)
         self._want = False                # an epoch ended since the last write started
         self._closed = False
-        self._written.connect(self._on_written)
         window.epochRecorded.connect(self._on_epoch)
         window.frameShown.connect(self._on_frame)
         window.modelChanged.connect(self._on_model_changed)
@@ -70,7 +66,7 @@ class Autosave(QObject):
     # ------------------------------------------------------------------ GUI thread
     @property
     def busy(self) -> bool:
-        return self._thread is not None
+        return self._job is not None
 
     @Slot(int)
     def _on_epoch(self, _epoch: int) -> None:
@@ -120,28 +116,20 @@ class Autosave(QObject):
                 return                                # wait for the next frame
             rbm = s.rbm.snapshot()
         self._want = False
-        frozen = self._freeze(rbm)
-        self._thread = threading.Thread(target=self._write, args=(frozen,), name="rbm-gui-autosave",
-                                        daemon=True)
-        self._thread.start()
-
-    def _freeze(self, rbm):
-        """A copy of the session that the writer thread may read while training goes on."""
         t0 = time.perf_counter()
-        s = self.window.session
-        frozen = copy.copy(s)
-        frozen.rbm = rbm
-        frozen.trainer = frozen.data = None
-        frozen.weight_history = list(s.weight_history)   # arrays are never changed once appended
-        frozen.history = {k: list(v) for k, v in s.history.items()}
+        build = s.freeze(rbm)          # a copy the writer may read while training goes on
         self.last_copy_seconds = time.perf_counter() - t0
-        return frozen
+        store = self.store
+        self._job = self.window.runner.start("autosave", lambda control: _write_job(store, build),
+                                             on_return=self._on_written, on_finish=self._on_finish)
 
-    @Slot(object, str)
-    def _on_written(self, path, error: str) -> None:
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+    def _on_finish(self, _reason: str) -> None:
+        self._job = None
+        if self._want and not self._closed:
+            self._maybe_save(None)
+
+    def _on_written(self, result) -> None:
+        path, error = result
         if error:
             if error != self.last_error:      # say it once, not after every epoch
                 self.window.show_message(error, error=True)
@@ -153,14 +141,14 @@ class Autosave(QObject):
             self.last_error = ""
             self.saves += 1
             self.saved.emit(str(path))
-        if self._want:
-            self._maybe_save(None)
 
     def wait(self) -> None:
-        """Block until the write in progress (if any) is done (its result is still delivered)."""
-        thread = self._thread
-        if thread is not None:
-            thread.join()
+        """Block until the write in progress (if any) is done, and deliver its result."""
+        job = self._job
+        if job is not None:
+            job.join(60.0)
+            from PySide6.QtCore import QCoreApplication
+            QCoreApplication.sendPostedEvents()
 
     def close(self) -> None:
         """Clean exit: finish the write in progress, then remove this session's files (idempotent)."""
@@ -168,23 +156,25 @@ class Autosave(QObject):
             return
         self._closed = True
         self.wait()
-        self._thread = None
+        self._job = None
         try:
             self.store.end_session()
         except OSError:
             pass
 
-    # ------------------------------------------------------------------ writer thread
-    def _write(self, frozen) -> None:
-        from rbm_gui.io.model_file import ModelFileError
-        try:
-            path = self.store.save(frozen.to_saved_model())
-        except CheckpointError as exc:
-            self._written.emit(None, str(exc))
-        except (ModelFileError, OSError, ValueError) as exc:
-            self._written.emit(None, f"autosave failed: {exc}")
-        else:
-            self._written.emit(path, "")
+
+
+def _write_job(store: CheckpointStore, build):
+    """The runner job: build the model file and write the checkpoint; returns (path, error)."""
+    from rbm_gui.io.model_file import ModelFileError
+    try:
+        path = store.save(build())
+    except CheckpointError as exc:
+        return None, str(exc)
+    except (ModelFileError, OSError, ValueError) as exc:
+        return None, f"autosave failed: {exc}"
+    return path, ""
+    yield      # a generator for the runner (nothing to report on the way)
 
 
 def _ask_restore(window, text: str) -> bool:
@@ -225,7 +215,6 @@ def offer_restore(window) -> bool:
         else:
             if window._show_saved(saved, None, "restored from the autosave"):
                 window.session.dirty = True          # not saved anywhere but in the autosave
-                window._update_title()
                 window.show_message(f"Restored the autosaved model ({info.epochs_done} epochs). "
                                     "File > Save keeps it.")
                 autosave.request_save()

@@ -341,32 +341,16 @@ def _escape(text: str) -> str:
 
 
 def select_source(window, spec: str, name: str) -> bool:
-    """Make ``spec`` the window's data set (the window asks before replacing a trained model)."""
-    panel = window.panel
-    combo = panel.data_widgets["source"]
-    panel._quiet = True
-    try:
-        if combo.findData(spec) < 0:
-            combo.insertItem(max(0, combo.count() - 1), name, spec)
-        if window.session.data_options.source == spec:
-            return True
-        combo.setCurrentIndex(combo.findData(spec))
-    finally:
-        panel._quiet = False
-    window._on_setting_changed("data.source")
-    return window.session.data_options.source == spec and window.session.data is not None
+    """Make ``spec`` the window's data set (the session asks before replacing a trained model)."""
+    window.panel.add_source(spec, name)
+    s = window.session
+    if s.data_options.source != spec:
+        s.change_setting("data.source", spec, window.approve_replace)
+    return s.data_options.source == spec and s.data is not None
 
 
 def _remove_source(window, spec: str) -> None:
-    panel = window.panel
-    combo = panel.data_widgets["source"]
-    i = combo.findData(spec)
-    if i >= 0 and combo.currentIndex() != i:
-        panel._quiet = True
-        try:
-            combo.removeItem(i)
-        finally:
-            panel._quiet = False
+    window.panel.remove_source(spec)
 
 
 # ====================================================================== the data sets dialog

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QHBoxLayo
 
 from rbm_gui.engine.rbm import RBM
 from rbm_gui.ui import tiles
-from rbm_gui.ui.state import DATA_HELP
+from rbm_gui.app.data import DATA_HELP
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 

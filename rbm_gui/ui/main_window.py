@@ -384,9 +384,12 @@ class MainWindow(QMainWindow):
         self.runner.shutdown()
 
     def closeEvent(self, event) -> None:
-        if self.training.running:          # hold the trainer at once: the question comes without delay
+        was_running = self.training.running and not self.training.paused
+        if was_running:                    # hold the trainer at once: the question comes without delay
             self.training.pause()
         if not self.files.offer_save("The window is closing."):
+            if was_running:
+                self.training.resume()
             event.ignore()
             return
         self.shutdown()

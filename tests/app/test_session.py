@@ -151,3 +151,25 @@ def test_the_session_trains_bit_identically_to_a_headless_training_run():
         pass
     np.testing.assert_array_equal(s.rbm.W, trainer.rbm.W)
     np.testing.assert_array_equal(s.rbm.c, trainer.rbm.c)
+
+
+def test_the_metrics_jobs_exact_likelihood_in_parts_agrees_with_the_engines():
+    from rbm_gui.app.jobs import metrics_job
+    from rbm_gui.engine import likelihood
+
+    class Control:
+        cancelled = False
+    s = small_session(n_hidden=9, epochs=1)
+    train_epochs(s)
+    gen = metrics_job(s.rbm.snapshot(), 1, ("basic", "exact"), s.data.monitor_train, s.data.monitor_val, Control())
+    steps = 0
+    try:
+        while True:
+            next(gen)
+            steps += 1
+    except StopIteration as stop:
+        epoch, values, costs = stop.value
+    assert epoch == 1 and steps == 1 + 16 and set(costs) == {"basic", "exact"}
+    expected = likelihood.average_log_likelihood(s.rbm, s.data.monitor_val)
+    assert abs(values["loglik_val"] - expected) < 1e-3
+    assert math.isfinite(values["pll_val"]) and math.isfinite(values["recon_mse_train"])

@@ -142,3 +142,29 @@ def _log_partition_in_parts(rbm: RBM, control, split_bits: int = 4):
         parts.append(float(rbm.c[nh:].astype(np.float64) @ bits) + likelihood.exact_log_partition(sub))
         yield "exact"
     return float(logsumexp(np.array(parts)))
+
+
+def download_job(control, dest=None, mirrors=None, files=None, timeout: float = 30.0):
+    """Generator for the runner: download full MNIST; returns (status, message).
+
+    status is 'ok' (message: the folder), 'cancelled' or 'failed' (message: what went wrong).
+    Progress (file name, bytes done, file total or None) goes out through ``control.report`` at
+    most 20 times a second; ``control.cancel_event`` stops the download between two reads.
+    """
+    from rbm_gui.data import DownloadCancelled, DownloadError, download_mnist
+    last = [0.0]
+
+    def progress(name: str, done: int, total) -> None:
+        now = time.monotonic()
+        if done == 0 or done == total or now - last[0] >= 0.05:
+            last[0] = now
+            control.report((name, done, total))
+    try:
+        path = download_mnist(dest, mirrors=mirrors, progress=progress, cancel=control.cancel_event,
+                              timeout=timeout, files=files)
+    except DownloadCancelled:
+        return "cancelled", "Download cancelled; no partial file was kept."
+    except DownloadError as exc:
+        return "failed", str(exc)
+    return "ok", str(path)
+    yield        # a generator for the runner: progress goes through control.report

@@ -1,8 +1,8 @@
 """The Data menu: download full MNIST (size, progress, Cancel), the data sets list, the first-run offer.
 
 ``install_data_menu(window)`` adds the menu and ``window.data_menu`` (a :class:`DataMenu`). The
-download runs ``rbm_gui.data.download_mnist`` in a ``QObject`` worker on a ``QThread``; the dialog
-lives in the GUI thread and receives throttled progress signals. ``download_mnist`` checks every
+download runs ``rbm_gui.data.download_mnist`` as a job on the window's runner
+(``app.jobs.download_job``); the dialog lives in the GUI thread and receives throttled progress. ``download_mnist`` checks every
 file's md5 and never leaves a partial file. On success the window switches to the full set (asking
 first when a trained model would be replaced); on any failure the data set in use stays.
 
@@ -12,11 +12,10 @@ Tests point ``window.data_menu.mirrors`` / ``.files`` / ``.dest`` at a local ser
 from __future__ import annotations
 
 import os
-import threading
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView,
                                QLabel, QProgressBar, QPushButton, QStackedWidget, QTableWidget,
@@ -24,7 +23,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHB
 
 from rbm_gui.ui.autosave import add_shutdown_hook
 
-__all__ = ["KNOWN_SIZES", "DataMenu", "DataSetsDialog", "DownloadDialog", "DownloadWorker",
+__all__ = ["KNOWN_SIZES", "DataMenu", "DataSetsDialog", "DownloadDialog",
            "FIRST_RUN_KEY", "install_data_menu", "offer_first_run_download", "plain_reason"]
 
 #: Sizes in bytes of the four original MNIST gz files (as published; the md5s are in MNIST_FILES).
@@ -76,39 +75,6 @@ def _full_mnist_present() -> bool:
         return False
 
 
-# ====================================================================== the worker (its own thread)
-class DownloadWorker(QObject):
-    progress = Signal(str, object, object)     # file name, bytes done in the file, file total or None
-    finished = Signal(str, str)                # "ok" / "failed" / "cancelled", message
-
-    def __init__(self, dest=None, mirrors=None, files=None, timeout: float = 30):
-        super().__init__()
-        self.dest, self.mirrors, self.files, self.timeout = dest, mirrors, files, timeout
-        self.cancel_event = threading.Event()
-        self._last_emit = 0.0
-
-    def _progress(self, name: str, done: int, total) -> None:
-        now = time.monotonic()
-        if done == 0 or done == total or now - self._last_emit >= 0.05:     # at most 20 a second
-            self._last_emit = now
-            self.progress.emit(name, done, total)
-
-    @Slot()
-    def run(self) -> None:
-        from rbm_gui.data import DownloadCancelled, DownloadError, download_mnist
-        try:
-            path = download_mnist(self.dest, mirrors=self.mirrors, progress=self._progress,
-                                  cancel=self.cancel_event, timeout=self.timeout, files=self.files)
-        except DownloadCancelled:
-            self.finished.emit("cancelled", "Download cancelled; no partial file was kept.")
-        except DownloadError as exc:
-            self.finished.emit("failed", str(exc))
-        except Exception as exc:       # never let the thread die silently
-            self.finished.emit("failed", f"{type(exc).__name__}: {exc}")
-        else:
-            self.finished.emit("ok", str(path))
-
-
 # ====================================================================== the download dialog
 class DownloadDialog(QDialog):
     """Asks (showing the size), then downloads with a progress bar, bytes, speed and Cancel.
@@ -130,8 +96,7 @@ class DownloadDialog(QDialog):
         self.files = dict(files if files is not None else MNIST_FILES)
         self.status = ""
         self.message = ""
-        self._thread: QThread | None = None
-        self._worker: DownloadWorker | None = None
+        self._job = None                 # the download (a job on the window's runner)
         self._done_bytes: dict[str, int] = {}
         # published sizes apply only to the published files (same md5); others learn theirs on the way
         self._totals: dict[str, int | None] = {n: KNOWN_SIZES.get(n) if MNIST_FILES.get(n) == md5 else None
@@ -217,7 +182,7 @@ class DownloadDialog(QDialog):
     # ------------------------------------------------------------------ running
     @property
     def running(self) -> bool:
-        return self._thread is not None
+        return self._job is not None
 
     def start(self) -> None:
         if self.running:
@@ -230,39 +195,36 @@ class DownloadDialog(QDialog):
         self.cancel_button.setEnabled(True)
         self._done_bytes.clear()
         self._samples = [(time.monotonic(), 0)]
-        self._worker = DownloadWorker(self.dest, self.mirrors, self.files, self.timeout)
-        self._thread = QThread()
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.progress.connect(self._on_progress)
-        self._worker.finished.connect(self._on_finished)
-        self._thread.start()
+        from rbm_gui.app.jobs import download_job
+        dest, mirrors, files, timeout = self.dest, self.mirrors, self.files, self.timeout
+        self._job = self.window.runner.start(
+            "download", lambda c: download_job(c, dest, mirrors, files, timeout),
+            on_yield=lambda p: self._on_progress(*p), on_return=lambda r: self._on_finished(*r),
+            on_finish=self._on_job_end)
+
+    def _on_job_end(self, reason: str) -> None:
+        self._job = None
+        if reason == "failed":           # an unexpected error (the runner said it in one line)
+            self._on_finished("failed", "the download stopped unexpectedly")
+        elif reason == "cancelled":      # cancelled before it started (window closing)
+            self.status = "cancelled"
 
     def cancel(self) -> None:
         if self.running:
-            self._worker.cancel_event.set()
+            self._job.cancel()
             self.cancel_button.setEnabled(False)
             self.cancel_button.setText("Cancelling...")
         else:
             self.reject()
 
     def stop_and_join(self) -> None:
-        """Cancel and join the worker thread (window shutdown)."""
-        if self._worker is not None:
-            self._worker.cancel_event.set()
-        self._join()
+        """Cancel and join the download (window shutdown)."""
+        job = self._job
+        if job is not None:
+            job.cancel()
+            job.join(60.0)
+            self._job = None
 
-    def _join(self) -> None:
-        thread, worker = self._thread, self._worker
-        if thread is None:
-            return
-        thread.quit()
-        thread.wait(60_000)
-        self._thread = self._worker = None
-        worker.deleteLater()
-        thread.deleteLater()
-
-    @Slot(str, object, object)
     def _on_progress(self, name: str, done: int, total) -> None:
         if total is not None:
             self._totals[name] = int(total)
@@ -295,9 +257,8 @@ class DownloadDialog(QDialog):
                 text += f", {max(0, total_all - all_done) / speed:.0f} s left"
             self.speed_label.setText(text)
 
-    @Slot(str, str)
     def _on_finished(self, status: str, message: str) -> None:
-        self._join()
+        self._job = None
         self.status, self.message = status, message
         w = self.window
         if status == "ok":
@@ -383,14 +344,35 @@ class DataSetsDialog(QDialog):
         self.clear_button = QPushButton("Clear cache")
         self.clear_button.setToolTip("Delete the downloaded MNIST files (the bundled sample stays).")
         self.clear_button.clicked.connect(self.clear_cache)
+        self.use_button = QPushButton("Use this set")
+        self.use_button.setToolTip("Train on the selected data set (asks before a trained model is replaced).")
+        self.use_button.clicked.connect(lambda: self.use_row(self.table.currentRow()))
+        self.table.cellDoubleClicked.connect(lambda row, _col: self.use_row(row))
+        self.table.currentCellChanged.connect(lambda *_: self._update_use_button())
         close = QPushButton("Close")
         close.clicked.connect(self.accept)
+        buttons.addWidget(self.use_button)
         buttons.addWidget(self.download_button)
         buttons.addWidget(self.clear_button)
         buttons.addStretch(1)
         buttons.addWidget(close)
         lay.addLayout(buttons)
+        window.session.connect("data_options", lambda _o: self.isVisible() and self.refresh())
         self.refresh()
+
+    def _update_use_button(self) -> None:
+        row = self.table.currentRow()
+        ok = 0 <= row < len(self.sources) and self.sources[row].split == "train"
+        self.use_button.setEnabled(ok and self.sources[row].spec != self.window.session.data_options.source)
+
+    def use_row(self, row: int) -> bool:
+        """Switch the window to the training set of ``row``; False when refused or not a training set."""
+        if not 0 <= row < len(self.sources) or self.sources[row].split != "train":
+            return False
+        src = self.sources[row]
+        ok = select_source(self.window, src.spec, src.name)
+        self.refresh()
+        return ok
 
     def refresh(self) -> None:
         from rbm_gui.data import cache_dir, known_sources
@@ -399,9 +381,15 @@ class DataSetsDialog(QDialog):
         except Exception as exc:
             sources = []
             self.cache_label.setText(f"Cannot list the data sets: {exc}")
+        current = self.window.session.data_options.source
+        if current not in {s.spec for s in sources}:        # an IDX file of your own: list it too
+            from types import SimpleNamespace
+            d = self.window.session.data
+            sources = [*sources, SimpleNamespace(name=d.name if d is not None else current, spec=current,
+                                                 split="train", n_images=len(d.train) if d is not None else 0,
+                                                 size_bytes=None, origin=current)]
         self.sources = sources
         self.table.setRowCount(len(sources))
-        current = self.window.session.data_options.source
         for row, s in enumerate(sources):
             name = s.name + ("  (in use)" if s.spec == current and s.split == "train" else "")
             for col, text in enumerate((name, s.split, f"{s.n_images:,}", human_bytes(s.size_bytes), s.origin)):
@@ -416,6 +404,7 @@ class DataSetsDialog(QDialog):
             leftovers = False
         self.clear_button.setEnabled(bool(downloaded) or leftovers)
         size = sum(s.size_bytes for s in downloaded)
+        self._update_use_button()
         self.cache_label.setText(f"Download cache: {cache_dir()}"
                                  + (f" ({human_bytes(size)})" if downloaded else " (empty)"))
 

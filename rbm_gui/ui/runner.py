@@ -30,6 +30,7 @@ class JobControl:
         self._running = threading.Event()        # clear = paused
         self._running.set()
         self._held = threading.Event()           # set while the worker waits in a pause
+        self._emit = None                        # the worker's signal, set while it runs
         self._lock = threading.Lock()
         self._backlog = 0
 
@@ -45,6 +46,18 @@ class JobControl:
     def backlog(self) -> int:
         """Values yielded that the GUI thread has not handled yet."""
         return self._backlog
+
+    @property
+    def cancel_event(self) -> threading.Event:
+        """Set on cancel: for blocking calls that take a cancel event (a download)."""
+        return self._cancel
+
+    def report(self, value) -> None:
+        """Send ``value`` to the GUI like a yield, from inside a blocking call (progress callbacks)."""
+        emit = self._emit
+        if emit is not None:
+            self._add(1)
+            emit(value)
 
     def pause(self) -> None:
         """Ask the runner to hold the job at its next yield (the job may pause itself, e.g. on divergence)."""
@@ -75,6 +88,7 @@ class _Worker(QObject):
         c = self.control
         reason, value = "done", None
         gen = None
+        c._emit = self.yielded.emit
         try:
             gen = self.factory(c)
             while True:
@@ -105,6 +119,7 @@ class _Worker(QObject):
                 except Exception:
                     log.exception("background job failed while closing")
         c._held.set()                  # nothing runs any more: as good as held
+        c._emit = None
         # Hand the worker back to the GUI thread before this thread ends, so that it is deleted
         # there (deleting a QObject that lives in a finished thread crashed the process).
         self.moveToThread(QCoreApplication.instance().thread())

@@ -73,7 +73,7 @@ class TrainingControl(QObject):
             return False
         s.say("")
         if self.schedule is None or self.schedule.n_hidden != s.rbm.n_hidden:
-            self.schedule = MetricsSchedule(s.rbm.n_hidden, self.metrics_budget or 0.0)
+            self.schedule = MetricsSchedule(s.rbm.n_hidden, s.rbm.n_visible, self.metrics_budget or 0.0)
         self.steps = 0
         if not s.history:       # the starting point of the curves (epoch 0)
             s.record_metrics(s.epochs_done, {"learning_rate": float(run.trainer.learning_rate)})

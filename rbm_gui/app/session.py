@@ -17,15 +17,14 @@ from typing import Callable
 
 import numpy as np
 
-from rbm_gui.app import settings_policy
+from rbm_gui.app import history_table, session_files, settings_policy
 from rbm_gui.app.data import DataOptions, PreparedData, prepare_data
 from rbm_gui.app.observable import Event, Prop, State
 from rbm_gui.config import ConfigError, TrainingConfig
-from rbm_gui.engine.monitor import append_history
 from rbm_gui.engine.rbm import RBM
 from rbm_gui.engine.run import EpochEnd, TrainingRun
 from rbm_gui.engine.training import Trainer
-from rbm_gui.session import HISTORY_MAX_UNITS, from_saved, to_saved
+from rbm_gui.session import HISTORY_MAX_UNITS
 
 RUN_STATES = ("stopped", "running", "paused", "diverged", "stopping")
 
@@ -100,6 +99,15 @@ class Session(State):
     def load_data(self) -> PreparedData:
         self.data = prepare_data(self.data_options, self.config.seed)
         return self.data
+
+    def load_data_and_model(self) -> bool:
+        """Load the data (and a new model when there is none); False with a message when it cannot."""
+        try:
+            self.load_data()
+        except Exception as exc:      # DataError, OSError, ValueError: tell the user, keep the window
+            self.say(f"Cannot load the data set: {exc}", "error")
+            return False
+        return self.has_model or self.reset_model()
 
     def new_model(self) -> RBM:
         """Initialise a fresh model from the settings and data (Hinton's guide); clears the history.
@@ -269,12 +277,8 @@ class Session(State):
 
     def record_epochs(self, events) -> None:
         """Several epoch ends at once (one notification): they may come faster than views redraw."""
-        history = {k: list(v) for k, v in self.history.items()}
-        for e in events:
-            append_history(history, e.epoch, {"learning_rate": e.learning_rate,
-                                              "samples_per_second": e.samples_per_second})
         with self.batch():
-            self.history = history
+            self.history = history_table.with_epochs(self.history, events)
             self.weight_history = [*self.weight_history,
                                    *(np.asarray(e.W_tracked, dtype=np.float32) for e in events)]
             self.epochs_done = max(self.epochs_done, max(e.epoch for e in events))
@@ -282,80 +286,26 @@ class Session(State):
 
     def record_metrics(self, epoch: int, values: dict[str, float]) -> None:
         """Metrics measured on the snapshot of ``epoch`` (they may arrive epochs later)."""
-        history = {k: list(v) for k, v in self.history.items()}
-        epochs = history.get("epoch", [])
-        if epoch in epochs:
-            row = len(epochs) - 1 - epochs[::-1].index(epoch)
-            for key, value in values.items():
-                column = history.setdefault(key, [float("nan")] * len(epochs))
-                column.extend([float("nan")] * (len(epochs) - len(column)))
-                column[row] = float(value)
-        else:     # the starting point (epoch 0) or a model without that row
-            append_history(history, epoch, values)
-            order = np.argsort(history["epoch"], kind="stable")
-            history = {k: [v[i] for i in order] for k, v in history.items()}
-        self.history = history
+        self.history = history_table.with_metrics(self.history, epoch, values)
         self.metrics_recorded.emit(epoch, values)
 
-    # ------------------------------------------------------------------ files
     def to_saved_model(self, rbm: RBM | None = None):
         """The model file's content (``rbm``: a snapshot to save instead of the live parameters)."""
-        rbm = rbm if rbm is not None else self.rbm
-        if rbm is None:
-            raise ValueError("there is no model to save")
-        wh = np.stack(self.weight_history) if self.weight_history else None
-        return to_saved(rbm, self.config, self.history, self.dataset_name, self.epochs_done, wh,
-                        extra_meta={"data_options": self.data_options.to_dict()}, units=self.history_units)
+        return session_files.to_saved_model(self, rbm)
 
     def freeze(self, rbm: RBM | None = None):
-        """A function that builds the model file's content later, on any thread, from a copy taken now.
-
-        ``rbm``: a read-only snapshot (the live parameters change under a running job). The copy is
-        cheap: the history lists and the weight-history list are copied, their arrays never change.
-        """
-        rbm = rbm if rbm is not None else self.rbm.snapshot()
-        config, dataset, epochs = self.config, self.dataset_name, self.epochs_done
-        history = {k: list(v) for k, v in self.history.items()}
-        weight_history, units = list(self.weight_history), self.history_units
-        options = self.data_options.to_dict()
-
-        def build():
-            wh = np.stack(weight_history) if weight_history else None
-            return to_saved(rbm, config, history, dataset, epochs, wh,
-                            extra_meta={"data_options": options}, units=units)
-        return build
+        """A function that builds the model file's content later, on any thread (see session_files)."""
+        return session_files.freeze(self, rbm)
 
     def load_saved(self, saved, path: str | None = None, note: str = "") -> None:
         """Show a saved model: parameters, settings, history; training continues from it."""
         self.stop_training()
-        meta = saved.meta or {}
-        rbm = from_saved(saved)
-        hp = meta.get("hyperparameters") or {}
-        try:
-            cfg = self.config.replace(**{k: v for k, v in TrainingConfig.from_dict(hp).to_dict().items()
-                                         if k in hp and k != "extra"})
-            cfg = cfg.replace(n_hidden=rbm.n_hidden).validate()
-        except (TypeError, ValueError):
-            cfg = self.config.replace(n_hidden=rbm.n_hidden)
-        epochs_done = int(meta.get("epochs_done", 0) or 0)
-        wh = saved.arrays.get("weight_history")
-        units = saved.arrays.get("history_units")
-        if wh is not None and wh.ndim == 3 and wh.shape[1] == rbm.n_visible:
-            weight_history = [np.asarray(x, dtype=np.float32) for x in wh]
-            units = np.asarray(units, dtype=np.int64) if units is not None else np.arange(wh.shape[2])
-        else:
-            units = np.arange(min(rbm.n_hidden, HISTORY_MAX_UNITS))
-            weight_history = [] if epochs_done else [np.array(rbm.W[:, units], dtype=np.float32)]
-        self.rbm, self.trainer, self.run = rbm, None, None
-        self.dataset_name = str(meta.get("dataset", ""))
-        self.note = note
+        values = session_files.read_saved(saved, self.config)
+        self.rbm, self.trainer, self.run = values.pop("rbm"), None, None
+        self.dataset_name, self.note = values.pop("dataset_name"), note
         with self.batch():
-            self._set_config(cfg)
-            self.epochs_done = epochs_done
-            self.history = {k: [float(x) for x in v] for k, v in (meta.get("history") or {}).items()}
-            self.history_units = units
-            self.weight_history = weight_history
-            self.path, self.dirty = path, False
+            self._set_config(values.pop("config"))
+            self.update(**values, path=path, dirty=False)
         self.publish()
 
 

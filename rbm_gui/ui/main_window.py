@@ -8,11 +8,10 @@ which tests replace on the instance (no modal dialog in tests).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
@@ -20,7 +19,7 @@ from rbm_gui.app.data import DataOptions
 from rbm_gui.app.metrics_schedule import DEFAULT_BUDGET
 from rbm_gui.app.session import Session
 from rbm_gui.config import ConfigError, TrainingConfig
-from rbm_gui.ui import registry
+from rbm_gui.ui import registry, window_settings
 from rbm_gui.ui.actions.files import FileActions
 from rbm_gui.ui.actions.training import TrainingActions
 from rbm_gui.ui.banner import Banner
@@ -55,13 +54,13 @@ class MainWindow(QMainWindow):
         self.selected_digit = None
         self.shutdown_hooks: list = []             # called by shutdown() (features: stop and join)
         if config is None:
-            config = self._stored("config", TrainingConfig.from_dict, TrainingConfig())
+            config = window_settings.stored(self.settings, "config", TrainingConfig.from_dict, TrainingConfig())
             try:
                 config.validate()
             except ConfigError:
                 config = TrainingConfig()
         if data_options is None:
-            data_options = self._stored("data", DataOptions.from_dict, DataOptions())
+            data_options = window_settings.stored(self.settings, "data", DataOptions.from_dict, DataOptions())
         self.session = Session(config, data_options)
         self.runner = Runner(self)
         self.runner.errorOccurred.connect(lambda name, msg: self.session.say(f"{name} failed: {msg}", "error"))
@@ -89,15 +88,6 @@ class MainWindow(QMainWindow):
             self.load_data()
 
     # ================================================================== construction
-    def _stored(self, key: str, parse, default):
-        raw = self.settings.value(key)
-        if not raw:
-            return default
-        try:
-            return parse(json.loads(raw))
-        except (TypeError, ValueError, KeyError):
-            return default
-
     def _build_views(self) -> None:
         """The view tabs, bound to the session (they read ``session`` properties only)."""
         from rbm_gui.ui.history_view import HistoryView
@@ -187,35 +177,10 @@ class MainWindow(QMainWindow):
         s.connect("run_state", lambda st: st == "paused" and self.show_status("Paused: Space or Train resumes."))
 
     def _restore_ui(self) -> None:
-        geo = self.settings.value("geometry")
-        if isinstance(geo, QByteArray):
-            self.restoreGeometry(geo)
-        else:
-            self.resize(1280, 820)
-        state = self.settings.value("windowState")
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
-        else:
-            self.resizeDocks([self.dock], [390], Qt.Horizontal)
-        tab = self.settings.value("tab")
-        if tab in self.views:
-            self.tabs.setCurrentWidget(self.views[tab])
-        try:
-            self.weights_view.threshold_spin.setValue(float(self.settings.value("weights/threshold", 0.5)))
-        except (TypeError, ValueError):
-            pass
-        self.weights_view.per_tile.setChecked(str(self.settings.value("weights/per_tile", "false")) == "true")
+        window_settings.restore(self)
 
     def save_settings(self) -> None:
-        s = self.settings
-        s.setValue("config", json.dumps(self.session.config.to_dict()))
-        s.setValue("data", json.dumps(self.session.data_options.to_dict()))
-        s.setValue("geometry", self.saveGeometry())
-        s.setValue("windowState", self.saveState())
-        s.setValue("tab", self.current_tab())
-        s.setValue("weights/threshold", self.weights_view.threshold)
-        s.setValue("weights/per_tile", "true" if self.weights_view.per_tile.isChecked() else "false")
-        s.sync()
+        window_settings.save(self)
 
     # ================================================================== questions (tests override)
     def confirm(self, title: str, text: str) -> bool:
@@ -253,16 +218,10 @@ class MainWindow(QMainWindow):
 
     # ================================================================== data and model
     def load_data(self) -> bool:
-        s = self.session
-        try:
-            s.load_data()
-        except Exception as exc:      # DataError, OSError, ValueError: tell the user, keep the window
-            s.say(f"Cannot load the data set: {exc}", "error")
-            return False
-        if not s.has_model:
-            s.reset_model()
-        self.show_status(s.data.describe())
-        return True
+        ok = self.session.load_data_and_model()
+        if ok:
+            self.show_status(self.session.data.describe())
+        return ok
 
     def _update_title(self) -> None:
         s = self.session
@@ -272,8 +231,7 @@ class MainWindow(QMainWindow):
     def open_data_file(self) -> None:
         path = self.choose_open_path("Open IDX images", "IDX files (*idx* *.gz);;All files (*)")
         if path:
-            s = self.session
-            s.change_setting("data.source", path, self.approve_replace)
+            self.session.change_setting("data.source", path, self.approve_replace)
 
     # ================================================================== training (the actions' intent)
     @property
@@ -284,43 +242,19 @@ class MainWindow(QMainWindow):
     def paused(self) -> bool:
         return self.training.paused
 
-    def train(self) -> bool:
-        return self.train_actions.train()
-
-    def toggle_pause(self) -> None:
-        self.training.toggle_pause()
-
-    def pause(self) -> None:
-        self.training.pause()
-
-    def resume(self) -> None:
-        self.training.resume()
-
-    def stop(self) -> None:
-        self.train_actions.stop()
-
-    def add_epoch(self) -> None:
-        self.train_actions.add_epoch()
-
-    def reset(self) -> bool:
-        return self.files.new_model()
-
-    new_model = reset
-
-    def open_model(self, path: str | None = None) -> bool:
-        return self.files.open_model(path)
-
-    def save_model(self, path: str | None = None) -> bool:
-        return self.files.save_model(path)
-
-    def save_model_as(self, path: str | None = None) -> bool:
-        return self.files.save_model_as(path)
-
-    def import_legacy(self, path: str | None = None) -> bool:
-        return self.files.import_legacy(path)
-
-    def _show_saved(self, saved, path, note) -> bool:
-        return self.files.show_saved(saved, path, note)
+    # the actions' intent, reachable on the window for scripts, features and tests
+    train = property(lambda self: self.train_actions.train)
+    stop = property(lambda self: self.train_actions.stop)
+    add_epoch = property(lambda self: self.train_actions.add_epoch)
+    toggle_pause = property(lambda self: self.training.toggle_pause)
+    pause = property(lambda self: self.training.pause)
+    resume = property(lambda self: self.training.resume)
+    reset = new_model = property(lambda self: self.files.new_model)
+    open_model = property(lambda self: self.files.open_model)
+    save_model = property(lambda self: self.files.save_model)
+    save_model_as = property(lambda self: self.files.save_model_as)
+    import_legacy = property(lambda self: self.files.import_legacy)
+    _show_saved = property(lambda self: self.files.show_saved)
 
     # ================================================================== frames
     def _on_frame(self, rbm) -> None:

@@ -51,7 +51,7 @@ def test_speed_after_a_pause_counts_training_time_only(qtbot, make_window):
 
 def test_the_batch_bar_shows_only_while_training_and_metrics_are_announced(qtbot, make_window, tmp_path):
     # bug 5: "batch 0/1" after Open, and 0/N with no word while metrics ran
-    w = make_window(TrainingConfig(n_hidden=16, epochs=20, batch_size=5))
+    w = make_window(TrainingConfig(n_hidden=8, epochs=10, batch_size=5))
     bar = w.status.progress
     assert not bar.isVisible()
     seen = []
@@ -63,7 +63,7 @@ def test_the_batch_bar_shows_only_while_training_and_metrics_are_announced(qtbot
     assert frames and all(v and t.endswith("/60") for v, t in frames)
     assert any(isinstance(x, str) and "computing metrics" in x for x in seen)
     assert not bar.isVisible() and "computing metrics" not in w.status.state_label.text()
-    assert w.status.epoch_label.text() == "epochs done 20/20"
+    assert w.status.epoch_label.text() == "epochs done 10/10"
     path = str(tmp_path / "m.npz")
     assert w.save_model(path)
     assert w.open_model(path)

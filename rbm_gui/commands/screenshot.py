@@ -79,7 +79,7 @@ def run(args) -> int:
             if window.last_error:
                 raise ValueError(window.last_error)
             if saved is not None:
-                window._show_saved(saved, args.model, "")
+                window.files.show_saved(saved, args.model, "")
             window.resize(*args.size)
             window.show()
             window.show_tab(args.tab)

@@ -1,6 +1,6 @@
 """Autosave for the window: a checkpoint after every epoch, and the restore offer at launch.
 
-``install_autosave(window)`` follows the window's ``epochRecorded`` signal. After each epoch end
+``Autosave(window)`` (the window makes one) follows the window's ``epochRecorded`` signal. After each epoch end
 the model is taken from the worker's next read-only snapshot (``frameShown``; the worker is never
 paused for it), its history is copied on the GUI thread (well under a millisecond: a list of
 references), and a job on the window's runner builds the model file and writes it through
@@ -25,21 +25,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from rbm_gui.io.checkpoint import CheckpointError, CheckpointStore
 
-__all__ = ["Autosave", "add_shutdown_hook", "install_autosave", "offer_restore"]
-
-
-def add_shutdown_hook(window, fn) -> None:
-    """Call ``fn()`` when ``window.shutdown()`` runs (after the training worker is joined)."""
-    hooks = getattr(window, "shutdown_hooks", None)
-    if isinstance(hooks, list):
-        hooks.append(fn)
-        return
-    original = window.shutdown          # a window without hooks: wrap its shutdown()
-
-    def shutdown():
-        original()
-        fn()
-    window.shutdown = shutdown
+__all__ = ["Autosave", "ask_restore", "offer_restore"]
 
 
 class Autosave(QObject):
@@ -137,7 +123,7 @@ class Autosave(QObject):
             self.failed.emit(error)
         else:
             if self.last_error:
-                self.window.statusBar().showMessage("Autosave works again.", 5000)
+                self.window.show_status("Autosave works again.", 5000)
             self.last_error = ""
             self.saves += 1
             self.saved.emit(str(path))
@@ -177,21 +163,12 @@ def _write_job(store: CheckpointStore, build):
     yield      # a generator for the runner (nothing to report on the way)
 
 
-def _ask_restore(window, text: str) -> bool:
+def ask_restore(window, text: str) -> bool:
     box = QMessageBox(QMessageBox.Question, "Restore the autosaved model?", text,
                       QMessageBox.Yes | QMessageBox.No, window)
     box.button(QMessageBox.Yes).setText("Restore")
     box.button(QMessageBox.No).setText("Discard")
     return box.exec() == QMessageBox.Yes
-
-
-def install_autosave(window, store: CheckpointStore | None = None) -> Autosave:
-    """Attach autosave to ``window``: ``window.autosave``, ``window.ask_restore``; ended by ``shutdown()``."""
-    autosave = Autosave(window, store)
-    window.autosave = autosave
-    window.ask_restore = lambda text: _ask_restore(window, text)
-    add_shutdown_hook(window, autosave.close)
-    return autosave
 
 
 def offer_restore(window) -> bool:
@@ -213,7 +190,7 @@ def offer_restore(window) -> bool:
         except (ModelFileError, OSError, LookupError) as exc:
             window.show_message(f"Could not restore the autosaved model: {exc}", error=True)
         else:
-            if window._show_saved(saved, None, "restored from the autosave"):
+            if window.files.show_saved(saved, None, "restored from the autosave"):
                 window.session.dirty = True          # not saved anywhere but in the autosave
                 window.show_message(f"Restored the autosaved model ({info.epochs_done} epochs). "
                                     "File > Save keeps it.")

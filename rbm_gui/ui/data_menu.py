@@ -1,6 +1,6 @@
 """The Data menu: download full MNIST (size, progress, Cancel), the data sets list, the first-run offer.
 
-``install_data_menu(window)`` adds the menu and ``window.data_menu`` (a :class:`DataMenu`). The
+``DataMenu(window)`` adds the menu (the window keeps it as ``window.data_menu``). The
 download runs ``rbm_gui.data.download_mnist`` as a job on the window's runner
 (``app.jobs.download_job``); the dialog lives in the GUI thread and receives throttled progress. ``download_mnist`` checks every
 file's md5 and never leaves a partial file. On success the window switches to the full set (asking
@@ -21,10 +21,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHB
                                QLabel, QProgressBar, QPushButton, QStackedWidget, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from rbm_gui.ui.autosave import add_shutdown_hook
 
 __all__ = ["KNOWN_SIZES", "DataMenu", "DataSetsDialog", "DownloadDialog",
-           "FIRST_RUN_KEY", "install_data_menu", "offer_first_run_download", "plain_reason"]
+           "FIRST_RUN_KEY", "offer_first_run_download", "plain_reason"]
 
 #: Sizes in bytes of the four original MNIST gz files (as published; the md5s are in MNIST_FILES).
 KNOWN_SIZES = {
@@ -457,7 +456,6 @@ class DataMenu(QObject):
         for a in (self.act_download, self.act_sets, self.act_open):
             menu.addAction(a)
         self.menu = menu
-        add_shutdown_hook(window, self.shutdown)
 
     def download(self, start: bool = False) -> DownloadDialog:
         """Open the download dialog (not blocking); ``start=True`` skips the question."""
@@ -488,11 +486,6 @@ class DataMenu(QObject):
     def shutdown(self) -> None:
         if self.dialog is not None:
             self.dialog.stop_and_join()
-
-
-def install_data_menu(window) -> DataMenu:
-    window.data_menu = DataMenu(window)
-    return window.data_menu
 
 
 def offer_first_run_download(window) -> bool:

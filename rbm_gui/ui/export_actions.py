@@ -1,6 +1,6 @@
 """The Export menu: dream animations (GIF / MP4 / PNG frames) and figures (PNG / SVG), off the GUI thread.
 
-``attach(window)`` adds the menu and returns the :class:`ExportActions` object (``window.exports``).
+``ExportActions(window)`` adds the menu (the window keeps it as ``window.exports``).
 Every export runs the same Qt-free code as the command line (:func:`rbm_gui.io.export.export_animation`
 with :func:`rbm_gui.engine.dream.dream_frames`, :mod:`rbm_gui.viz.figures`) as a job on the window's
 runner, with a QProgressDialog whose Cancel cancels the job (its cancel event); a cancelled export
@@ -418,7 +418,7 @@ class ExportActions(QObject):
             w.show_message(self.last_message)
         elif status == "cancelled":
             self.last_message = "Export cancelled; nothing was written."
-            w.statusBar().showMessage(self.last_message, 8000)
+            w.show_status(self.last_message, 8000)
         else:
             self.last_message = f"Export failed: {message}"
             w.show_message(self.last_message, error=True)
@@ -480,13 +480,3 @@ def _write_rendered(payload, path: str) -> Path:
         elif not payload.save(str(tmp), "PNG"):
             raise OSError(f"could not write {target}")
     return target
-
-
-def attach(window) -> ExportActions:
-    """Add the Export menu to ``window``; the returned object is also ``window.exports``."""
-    actions = ExportActions(window)
-    window.exports = actions
-    hooks = getattr(window, "shutdown_hooks", None)
-    if hooks is not None:
-        hooks.append(actions.shutdown)
-    return actions

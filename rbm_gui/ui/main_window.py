@@ -76,14 +76,7 @@ class MainWindow(QMainWindow):
         self.status = StatusBar(self.statusBar(), self.session, self.training)
         self._bind_session()
         self._restore_ui()
-        from rbm_gui.ui.autosave import install_autosave
-        from rbm_gui.ui.data_menu import install_data_menu
-        from rbm_gui.ui.export_actions import attach as attach_exports
-        from rbm_gui.ui.help_menu import install_help_menu
-        install_data_menu(self)        # Data menu: download full MNIST, data sets
-        attach_exports(self)           # Export menu: dream animations, figures
-        install_help_menu(self)        # Help menu, window icon
-        install_autosave(self)         # checkpoint after every epoch; ended by shutdown()
+        self._build_features()
         if load_data:
             self.load_data()
 
@@ -127,6 +120,22 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.tabs, 1)
         self.banner = Banner(s, central)
         self.setCentralWidget(central)
+
+    def _build_features(self) -> None:
+        """The menus of the features, each a plain object with its dependencies declared here."""
+        from rbm_gui.ui.autosave import Autosave, ask_restore
+        from rbm_gui.ui.data_menu import DataMenu
+        from rbm_gui.ui.export_actions import ExportActions
+        from rbm_gui.ui.help_menu import HelpMenu, app_icon
+        self.data_menu = DataMenu(self)          # Data menu: download full MNIST, data sets
+        self.exports = ExportActions(self)       # Export menu: dream animations, figures
+        self.help_menu = HelpMenu(self)          # Help menu
+        self.autosave = Autosave(self)           # checkpoint after every epoch
+        self.ask_restore = lambda text: ask_restore(self, text)     # tests replace it
+        self.shutdown_hooks += [self.data_menu.shutdown, self.exports.shutdown, self.autosave.close]
+        icon = app_icon()
+        if not icon.isNull():
+            self.setWindowIcon(icon)
 
     def _build_panel(self) -> None:
         self.panel = SettingsPanel(self.session, self.approve_replace)

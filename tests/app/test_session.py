@@ -173,3 +173,11 @@ def test_the_metrics_jobs_exact_likelihood_in_parts_agrees_with_the_engines():
     expected = likelihood.average_log_likelihood(s.rbm, s.data.monitor_val)
     assert abs(values["loglik_val"] - expected) < 1e-3
     assert math.isfinite(values["pll_val"]) and math.isfinite(values["recon_mse_train"])
+
+
+def test_opening_a_data_set_asks_before_it_replaces_a_trained_model():
+    s = small_session(epochs=1)
+    train_epochs(s)
+    data, rbm, asked = s.data, s.rbm, []
+    assert s.change_setting("data.max_train", 120, approve=lambda t: asked.append(t) or False) == "refused"
+    assert s.data is data and s.rbm is rbm and s.data_options.max_train == 200 and len(asked) == 1

@@ -79,7 +79,7 @@ def run(args) -> int:
             if window.last_error:
                 raise ValueError(window.last_error)
             if saved is not None:
-                window._show_saved(saved, args.model, "")
+                window.files.show_saved(saved, args.model, "")
             window.resize(*args.size)
             window.show()
             window.show_tab(args.tab)
@@ -102,23 +102,34 @@ def run(args) -> int:
 
 
 def _train(app, window, batches: int, timeout: float = 600.0) -> None:
+    """Train ``batches`` mini-batches in the window (with its live views and default metrics)."""
+    from rbm_gui.config import LIMITS
     s = window.session
     if s.data is None or not s.trainable:
         raise ValueError("the data set does not fit the model: nothing to train")
     n_batches = math.ceil(len(s.data.train) / min(s.config.batch_size, len(s.data.train)))
-    epochs = s.epochs_done + math.ceil(batches / n_batches) + 1
-    window.panel._set_value("epochs", max(epochs, window.panel.config().epochs))
+    # a whole number of epochs ends the run like `rbm-gui train` does (the final epoch's metrics)
+    epochs = s.epochs_done + math.ceil(batches / n_batches)
+    s.change_setting("epochs", int(min(epochs, LIMITS["epochs"][1])))
     window.max_steps = batches
+    frames0, t0 = window.frames_drawn, time.perf_counter()
     if not window.train():
         raise ValueError(window.last_error or "training could not start")
-    t0 = time.perf_counter()
-    while window.running:
+    # like `rbm-gui train`, the run ends when its last metrics are measured
+    trained = None
+    while window.running or window.training.metrics_busy:
         app.processEvents()
         time.sleep(0.002)
+        if trained is None and not window.running:
+            trained, frames = time.perf_counter() - t0, window.frames_drawn - frames0
         if time.perf_counter() - t0 > timeout:
             window.shutdown()
             raise TimeoutError(f"training {batches} mini-batches took longer than {timeout:g} s")
+    if trained is None:
+        trained, frames = time.perf_counter() - t0, window.frames_drawn - frames0
     window.max_steps = None
+    print(f"trained {batches} mini-batches in {trained:.2f} s ({time.perf_counter() - t0:.2f} s with the last "
+          f"metrics); {frames} frames drawn while training ({frames / max(trained, 1e-9):.1f} per second)")
 
 
 def _settle(app, seconds: float) -> None:

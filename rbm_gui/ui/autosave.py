@@ -1,9 +1,9 @@
 """Autosave for the window: a checkpoint after every epoch, and the restore offer at launch.
 
-``install_autosave(window)`` follows the window's ``epochRecorded`` signal. After each epoch end
+``Autosave(window)`` (the window makes one) follows the window's ``epochRecorded`` signal. After each epoch end
 the model is taken from the worker's next read-only snapshot (``frameShown``; the worker is never
 paused for it), its history is copied on the GUI thread (well under a millisecond: a list of
-references), and a background thread builds the model file and writes it through
+references), and a job on the window's runner builds the model file and writes it through
 :class:`rbm_gui.io.checkpoint.CheckpointStore` (atomic ``.npz`` in the per-user data directory,
 ``$RBM_GUI_DATA_DIR/autosave`` when set). Writing takes 10-130 ms at 400 units depending on the
 length of the weight history, so it never runs on the GUI thread. When epochs end faster than
@@ -18,8 +18,6 @@ launch calls :func:`offer_restore`, which asks through ``window.ask_restore(text
 
 from __future__ import annotations
 
-import copy
-import threading
 import time
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -27,21 +25,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from rbm_gui.io.checkpoint import CheckpointError, CheckpointStore
 
-__all__ = ["Autosave", "add_shutdown_hook", "install_autosave", "offer_restore"]
-
-
-def add_shutdown_hook(window, fn) -> None:
-    """Call ``fn()`` when ``window.shutdown()`` runs (after the training worker is joined)."""
-    hooks = getattr(window, "shutdown_hooks", None)
-    if isinstance(hooks, list):
-        hooks.append(fn)
-        return
-    original = window.shutdown          # a window without hooks: wrap its shutdown()
-
-    def shutdown():
-        original()
-        fn()
-    window.shutdown = shutdown
+__all__ = ["Autosave", "ask_restore", "offer_restore"]
 
 
 class Autosave(QObject):
@@ -49,7 +33,6 @@ class Autosave(QObject):
 
     saved = Signal(str)       # path of the checkpoint just written (GUI thread)
     failed = Signal(str)      # one-line reason (GUI thread)
-    _written = Signal(object, str)   # from the writer thread: (path or None, error text)
 
     def __init__(self, window, store: CheckpointStore | None = None):
         super().__init__(window)
@@ -59,10 +42,9 @@ class Autosave(QObject):
         self.saves = 0
         self.last_error = ""
         self.last_copy_seconds = 0.0      # time the GUI thread spent copying the model (last save)
-        self._thread: threading.Thread | None = None
+        self._job = None                  # the write in progress (a runner job)
         self._want = False                # an epoch ended since the last write started
         self._closed = False
-        self._written.connect(self._on_written)
         window.epochRecorded.connect(self._on_epoch)
         window.frameShown.connect(self._on_frame)
         window.modelChanged.connect(self._on_model_changed)
@@ -70,7 +52,7 @@ class Autosave(QObject):
     # ------------------------------------------------------------------ GUI thread
     @property
     def busy(self) -> bool:
-        return self._thread is not None
+        return self._job is not None
 
     @Slot(int)
     def _on_epoch(self, _epoch: int) -> None:
@@ -120,28 +102,20 @@ class Autosave(QObject):
                 return                                # wait for the next frame
             rbm = s.rbm.snapshot()
         self._want = False
-        frozen = self._freeze(rbm)
-        self._thread = threading.Thread(target=self._write, args=(frozen,), name="rbm-gui-autosave",
-                                        daemon=True)
-        self._thread.start()
-
-    def _freeze(self, rbm):
-        """A copy of the session that the writer thread may read while training goes on."""
         t0 = time.perf_counter()
-        s = self.window.session
-        frozen = copy.copy(s)
-        frozen.rbm = rbm
-        frozen.trainer = frozen.data = None
-        frozen.weight_history = list(s.weight_history)   # arrays are never changed once appended
-        frozen.history = {k: list(v) for k, v in s.history.items()}
+        build = s.freeze(rbm)          # a copy the writer may read while training goes on
         self.last_copy_seconds = time.perf_counter() - t0
-        return frozen
+        store = self.store
+        self._job = self.window.runner.start("autosave", lambda control: _write_job(store, build),
+                                             on_return=self._on_written, on_finish=self._on_finish)
 
-    @Slot(object, str)
-    def _on_written(self, path, error: str) -> None:
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+    def _on_finish(self, _reason: str) -> None:
+        self._job = None
+        if self._want and not self._closed:
+            self._maybe_save(None)
+
+    def _on_written(self, result) -> None:
+        path, error = result
         if error:
             if error != self.last_error:      # say it once, not after every epoch
                 self.window.show_message(error, error=True)
@@ -149,18 +123,18 @@ class Autosave(QObject):
             self.failed.emit(error)
         else:
             if self.last_error:
-                self.window.statusBar().showMessage("Autosave works again.", 5000)
+                self.window.show_status("Autosave works again.", 5000)
             self.last_error = ""
             self.saves += 1
             self.saved.emit(str(path))
-        if self._want:
-            self._maybe_save(None)
 
     def wait(self) -> None:
-        """Block until the write in progress (if any) is done (its result is still delivered)."""
-        thread = self._thread
-        if thread is not None:
-            thread.join()
+        """Block until the write in progress (if any) is done, and deliver its result."""
+        job = self._job
+        if job is not None:
+            job.join(60.0)
+            from PySide6.QtCore import QCoreApplication
+            QCoreApplication.sendPostedEvents()
 
     def close(self) -> None:
         """Clean exit: finish the write in progress, then remove this session's files (idempotent)."""
@@ -168,40 +142,33 @@ class Autosave(QObject):
             return
         self._closed = True
         self.wait()
-        self._thread = None
+        self._job = None
         try:
             self.store.end_session()
         except OSError:
             pass
 
-    # ------------------------------------------------------------------ writer thread
-    def _write(self, frozen) -> None:
-        from rbm_gui.io.model_file import ModelFileError
-        try:
-            path = self.store.save(frozen.to_saved_model())
-        except CheckpointError as exc:
-            self._written.emit(None, str(exc))
-        except (ModelFileError, OSError, ValueError) as exc:
-            self._written.emit(None, f"autosave failed: {exc}")
-        else:
-            self._written.emit(path, "")
 
 
-def _ask_restore(window, text: str) -> bool:
+def _write_job(store: CheckpointStore, build):
+    """The runner job: build the model file and write the checkpoint; returns (path, error)."""
+    from rbm_gui.io.model_file import ModelFileError
+    try:
+        path = store.save(build())
+    except CheckpointError as exc:
+        return None, str(exc)
+    except (ModelFileError, OSError, ValueError) as exc:
+        return None, f"autosave failed: {exc}"
+    return path, ""
+    yield      # a generator for the runner (nothing to report on the way)
+
+
+def ask_restore(window, text: str) -> bool:
     box = QMessageBox(QMessageBox.Question, "Restore the autosaved model?", text,
                       QMessageBox.Yes | QMessageBox.No, window)
     box.button(QMessageBox.Yes).setText("Restore")
     box.button(QMessageBox.No).setText("Discard")
     return box.exec() == QMessageBox.Yes
-
-
-def install_autosave(window, store: CheckpointStore | None = None) -> Autosave:
-    """Attach autosave to ``window``: ``window.autosave``, ``window.ask_restore``; ended by ``shutdown()``."""
-    autosave = Autosave(window, store)
-    window.autosave = autosave
-    window.ask_restore = lambda text: _ask_restore(window, text)
-    add_shutdown_hook(window, autosave.close)
-    return autosave
 
 
 def offer_restore(window) -> bool:
@@ -223,9 +190,8 @@ def offer_restore(window) -> bool:
         except (ModelFileError, OSError, LookupError) as exc:
             window.show_message(f"Could not restore the autosaved model: {exc}", error=True)
         else:
-            if window._show_saved(saved, None, "restored from the autosave"):
+            if window.files.show_saved(saved, None, "restored from the autosave"):
                 window.session.dirty = True          # not saved anywhere but in the autosave
-                window._update_title()
                 window.show_message(f"Restored the autosaved model ({info.epochs_done} epochs). "
                                     "File > Save keeps it.")
                 autosave.request_save()

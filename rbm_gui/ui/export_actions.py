@@ -1,9 +1,9 @@
 """The Export menu: dream animations (GIF / MP4 / PNG frames) and figures (PNG / SVG), off the GUI thread.
 
-``attach(window)`` adds the menu and returns the :class:`ExportActions` object (``window.exports``).
+``ExportActions(window)`` adds the menu (the window keeps it as ``window.exports``).
 Every export runs the same Qt-free code as the command line (:func:`rbm_gui.io.export.export_animation`
-with :func:`rbm_gui.engine.dream.dream_frames`, :mod:`rbm_gui.viz.figures`) in an :class:`ExportJob`
-moved to a QThread, with a QProgressDialog whose Cancel sets a ``threading.Event``; a cancelled export
+with :func:`rbm_gui.engine.dream.dream_frames`, :mod:`rbm_gui.viz.figures`) as a job on the window's
+runner, with a QProgressDialog whose Cancel cancels the job (its cancel event); a cancelled export
 leaves no file (the writers are atomic). Metric plots are rendered by pyqtgraph's ImageExporter /
 SVGExporter on the GUI thread (scene items may only be touched there; ~tens of ms), and written to
 disk by the job.
@@ -14,13 +14,12 @@ The questions (options dialog, file dialog) are methods — ``choose_dream_optio
 
 from __future__ import annotations
 
-import threading
 import time
 import traceback
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
                                QLabel, QProgressDialog, QSpinBox)
@@ -39,36 +38,29 @@ ANIMATION_FORMATS = {"gif": "GIF animation", "mp4": "MP4 video", "png": "PNG fra
 
 
 # ====================================================================================== the job
-class ExportJob(QObject):
-    """Runs ``fn(progress, cancel)`` on a worker thread; reports through queued signals."""
+def _export_job(fn, control):
+    """Runner job: ``fn(progress, cancel)``; returns (status, result, message).
 
-    progress = Signal(int, int)
-    done = Signal(str, object, str)     # status ("ok", "cancelled", "error"), result, message
+    status is "ok", "cancelled" or "error"; progress (done, total) goes out at most ~20 times a
+    second through ``control.report``; ``control.cancel_event`` is the export's cancel flag.
+    """
+    last = [0.0]
 
-    def __init__(self, fn):
-        super().__init__()
-        self.fn = fn
-        self.cancel_event = threading.Event()
-        self._last = 0.0
-
-    def _progress(self, done: int, total: int) -> None:
+    def progress(done: int, total: int) -> None:
         now = time.perf_counter()
-        if done == total or now - self._last > 0.05:     # at most ~20 updates/s cross the thread
-            self._last = now
-            self.progress.emit(int(done), int(total))
-
-    @Slot()
-    def run(self) -> None:
-        try:
-            result = self.fn(self._progress, self.cancel_event)
-        except ExportCancelled:
-            self.done.emit("cancelled", None, "")
-        except Exception as exc:       # ExportError, OSError, ValueError...: a message for the user
-            msg = str(exc) if not isinstance(exc, (AttributeError, TypeError, KeyError, IndexError)) \
-                else f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
-            self.done.emit("error", None, msg)
-        else:
-            self.done.emit("ok", result, "")
+        if done == total or now - last[0] > 0.05:
+            last[0] = now
+            control.report((int(done), int(total)))
+    try:
+        result = fn(progress, control.cancel_event)
+    except ExportCancelled:
+        return "cancelled", None, ""
+    except Exception as exc:       # ExportError, OSError, ValueError...: a message for the user
+        msg = str(exc) if not isinstance(exc, (AttributeError, TypeError, KeyError, IndexError)) \
+            else f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
+        return "error", None, msg
+    return "ok", result, ""
+    yield          # a generator for the runner
 
 
 # ====================================================================================== dialogs
@@ -146,7 +138,6 @@ class ExportActions(QObject):
     def __init__(self, window):
         super().__init__(window)
         self.window = window
-        self.thread: QThread | None = None
         self.job: ExportJob | None = None
         self.dialog: QProgressDialog | None = None
         self.latest_rbm = None
@@ -355,17 +346,11 @@ class ExportActions(QObject):
     # ------------------------------------------------------------------ running
     @property
     def busy(self) -> bool:
-        return self.thread is not None
+        return self.job is not None
 
     def _start(self, fn, label: str, total: int) -> None:
         w = self.window
         self.last_status, self.last_path, self.last_message = "", None, ""
-        self.job = ExportJob(fn)
-        self.thread = QThread(self)
-        self.job.moveToThread(self.thread)
-        self.thread.started.connect(self.job.run)
-        self.job.progress.connect(self._on_progress)
-        self.job.done.connect(self._on_done)
         self.dialog = QProgressDialog(label, "Cancel", 0, max(1, total), w)
         self.dialog.setWindowTitle("Export")
         self.dialog.setWindowModality(Qt.WindowModal)
@@ -377,18 +362,25 @@ class ExportActions(QObject):
         for a in [self.act_dream, *self.figure_actions.values()]:
             a.setEnabled(False)
         self._t0 = time.perf_counter()
-        self.thread.start()
+        self.job = w.runner.start("export", lambda control: _export_job(fn, control),
+                                  on_yield=lambda p: self._on_progress(*p),
+                                  on_return=lambda r: self._on_done(*r), on_finish=self._on_job_end)
+
+    def _on_job_end(self, reason: str) -> None:
+        if self.job is not None:     # ended without a result (cancelled before it ran, or failed)
+            self._on_done("cancelled" if reason == "cancelled" else "error", None,
+                          "the export stopped unexpectedly")
 
     def cancel(self) -> None:
         """Stop the running export (thread-safe event); nothing is written."""
         if self.job is not None:
-            self.job.cancel_event.set()
+            self.job.cancel()
         if self.dialog is not None:
             self.dialog.setLabelText("Cancelling...")
 
     @Slot(int, int)
     def _on_progress(self, done: int, total: int) -> None:
-        if self.dialog is not None and self.job is not None and not self.job.cancel_event.is_set():
+        if self.dialog is not None and self.job is not None and not self.job.control.cancelled:
             self.dialog.setMaximum(max(1, total))
             self.dialog.setValue(done)
         self.exportProgress.emit(done, total)
@@ -405,7 +397,7 @@ class ExportActions(QObject):
             w.show_message(self.last_message)
         elif status == "cancelled":
             self.last_message = "Export cancelled; nothing was written."
-            w.statusBar().showMessage(self.last_message, 8000)
+            w.show_status(self.last_message, 8000)
         else:
             self.last_message = f"Export failed: {message}"
             w.show_message(self.last_message, error=True)
@@ -417,24 +409,20 @@ class ExportActions(QObject):
             self.dialog.close()
             self.dialog.deleteLater()
             self.dialog = None
-        if self.thread is not None:
-            self.thread.quit()
-            self.thread.wait()
-            self.thread.deleteLater()
-            self.thread = None
-        if self.job is not None:
-            self.job.deleteLater()
-            self.job = None
+        self.job = None
         for a in [self.act_dream, *self.figure_actions.values()]:
             a.setEnabled(True)
 
     def shutdown(self) -> None:
         """Cancel and join a running export (window closing)."""
-        if self.thread is not None:
+        job = self.job
+        if job is not None:
             self.cancel()
-            self.thread.quit()
-            self.thread.wait()
-            self._join()
+            job.join(60.0)
+            from PySide6.QtCore import QCoreApplication
+            QCoreApplication.sendPostedEvents()      # deliver its end (closes the dialog)
+            if self.job is not None:
+                self._join()
 
 
 def _qt_svg(item, scale: int) -> bytes:
@@ -471,13 +459,3 @@ def _write_rendered(payload, path: str) -> Path:
         elif not payload.save(str(tmp), "PNG"):
             raise OSError(f"could not write {target}")
     return target
-
-
-def attach(window) -> ExportActions:
-    """Add the Export menu to ``window``; the returned object is also ``window.exports``."""
-    actions = ExportActions(window)
-    window.exports = actions
-    hooks = getattr(window, "shutdown_hooks", None)
-    if hooks is not None:
-        hooks.append(actions.shutdown)
-    return actions

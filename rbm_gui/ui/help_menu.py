@@ -1,6 +1,6 @@
 """The Help menu (RBM primer, keyboard shortcuts, About) and the window icon.
 
-``install_help_menu(window)`` adds the menu and ``window.help_menu``; the dialogs are not modal
+``HelpMenu(window)`` adds the menu (the window keeps it as ``window.help_menu``); the dialogs are not modal
 (``show()``), so tests and a running training never block on them. The texts are built by plain
 functions (``primer_html``, ``shortcuts``, ``about_html``) that tests read directly.
 """
@@ -14,7 +14,7 @@ from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel, QTableWidget,
                                QTableWidgetItem, QTextBrowser, QVBoxLayout, QAbstractItemView)
 
-__all__ = ["MNIST_ATTRIBUTION", "about_html", "app_icon", "install_help_menu", "primer_html", "shortcuts",
+__all__ = ["MNIST_ATTRIBUTION", "about_html", "app_icon", "primer_html", "shortcuts",
            "versions"]
 
 MNIST_ATTRIBUTION = ('Yann LeCun, Corinna Cortes and Christopher J. C. Burges, "The MNIST database of '
@@ -222,12 +222,3 @@ class HelpMenu(QObject):
 
     def show_about(self) -> QDialog:
         return self._show("about", lambda: AboutDialog(self.window))
-
-
-def install_help_menu(window) -> HelpMenu:
-    """Add the Help menu and set the window icon."""
-    icon = app_icon()
-    if not icon.isNull():
-        window.setWindowIcon(icon)
-    window.help_menu = HelpMenu(window)
-    return window.help_menu

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from contextlib import contextmanager
 from typing import Any, Callable, Generator
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, Signal, Slot
@@ -28,6 +29,8 @@ class JobControl:
         self._cancel = threading.Event()
         self._running = threading.Event()        # clear = paused
         self._running.set()
+        self._held = threading.Event()           # set while the worker waits in a pause
+        self._emit = None                        # the worker's signal, set while it runs
         self._lock = threading.Lock()
         self._backlog = 0
 
@@ -43,6 +46,22 @@ class JobControl:
     def backlog(self) -> int:
         """Values yielded that the GUI thread has not handled yet."""
         return self._backlog
+
+    @property
+    def cancel_event(self) -> threading.Event:
+        """Set on cancel: for blocking calls that take a cancel event (a download)."""
+        return self._cancel
+
+    def report(self, value) -> None:
+        """Send ``value`` to the GUI like a yield, from inside a blocking call (progress callbacks)."""
+        emit = self._emit
+        if emit is not None:
+            self._add(1)
+            emit(value)
+
+    def pause(self) -> None:
+        """Ask the runner to hold the job at its next yield (the job may pause itself, e.g. on divergence)."""
+        self._running.clear()
 
     def wait(self, seconds: float) -> bool:
         """Sleep up to ``seconds``, waking at once on cancel; True when cancelled."""
@@ -69,13 +88,16 @@ class _Worker(QObject):
         c = self.control
         reason, value = "done", None
         gen = None
+        c._emit = self.yielded.emit
         try:
             gen = self.factory(c)
             while True:
                 if not c._running.is_set() and not c.cancelled:
                     self.pausedChanged.emit(True)
+                    c._held.set()
                     while not c._running.wait(0.05) and not c.cancelled:
                         pass
+                    c._held.clear()
                     self.pausedChanged.emit(False)
                 if c.cancelled:
                     reason = "cancelled"
@@ -96,6 +118,8 @@ class _Worker(QObject):
                     gen.close()        # runs the generator's cleanup (temp files, sockets)
                 except Exception:
                     log.exception("background job failed while closing")
+        c._held.set()                  # nothing runs any more: as good as held
+        c._emit = None
         # Hand the worker back to the GUI thread before this thread ends, so that it is deleted
         # there (deleting a QObject that lives in a finished thread crashed the process).
         self.moveToThread(QCoreApplication.instance().thread())
@@ -143,6 +167,18 @@ class Job(QObject):
 
     def resume(self) -> None:
         self.control._running.set()
+
+    @contextmanager
+    def hold(self, timeout: float = 10.0):
+        """Hold the job between two yields (e.g. to read the model it works on), then let it go on."""
+        was_running = not self.control.paused
+        self.pause()
+        self.control._held.wait(timeout)
+        try:
+            yield
+        finally:
+            if was_running and self.running:
+                self.resume()
 
     def join(self, timeout: float = 10.0) -> bool:
         """Wait for the thread to end (call after ``cancel``); True when it ended in time."""

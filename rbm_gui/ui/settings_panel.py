@@ -1,7 +1,9 @@
-"""The training panel: data options and hyperparameters, bound to TrainingConfig / DataOptions.
+"""The training panel: data options and hyperparameters, bound to ``session.config`` / ``data_options``.
 
-Ranges come from ``config.LIMITS`` and tooltips from ``config.HELP`` (the CLI uses the same), so
-out-of-range values cannot be typed; inconsistent combinations are flagged inline.
+Each widget shows the session's value and forwards an edit to ``session.change_setting``, which
+decides what it means (live, next run, or a new model after ``approve``); a refused change puts
+the old value back. Ranges come from ``config.LIMITS`` and tooltips from ``config.HELP`` (the CLI
+uses the same), so out-of-range values cannot be typed; inconsistent combinations are flagged inline.
 """
 
 from __future__ import annotations
@@ -13,20 +15,16 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QCheckBox, QComboBox, QDoubleSp
                                QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox,
                                QVBoxLayout, QWidget)
 
-from rbm_gui.config import HELP, LIMITS, SCHEDULES, ConfigError, TrainingConfig
-from rbm_gui.ui.state import DATA_HELP, DATA_LIMITS, DataOptions
-
-INT_MAX = 2**31 - 1
-#: settings that may change while training runs (they reach the trainer at the next mini-batch)
-LIVE = ("learning_rate", "momentum", "epochs")
-#: settings that define the model's shape: changing them needs a new model
-ARCHITECTURE = ("n_hidden",)
+from rbm_gui.app.data import DATA_HELP, DATA_LIMITS
+from rbm_gui.app.settings_policy import ARCHITECTURE, LIVE, uses_decay  # noqa: F401
+from rbm_gui.config import HELP, LIMITS, SCHEDULES, TrainingConfig
+from rbm_gui.ui.binding import INT_MAX, Binding
 #: blog presets: label -> n_hidden
 PRESETS = {"10": 10, "20": 20, "400": 400}
 
 LABELS = {
     "n_hidden": "Hidden units", "epochs": "Epochs", "batch_size": "Batch size",
-    "learning_rate": "Learning rate", "lr_schedule": "LR schedule", "lr_decay": "LR decay / epoch",
+    "learning_rate": "Base learning rate", "lr_schedule": "LR schedule", "lr_decay": "LR decay / epoch",
     "momentum": "Momentum", "initial_momentum": "Initial momentum",
     "momentum_switch_epoch": "Momentum switch epoch", "weight_decay": "Weight decay", "cd_k": "CD-k steps",
     "pcd": "Persistent CD (PCD)", "sparsity_target": "Sparsity target", "sparsity_cost": "Sparsity cost",
@@ -43,18 +41,17 @@ GROUPS = [
 
 
 class SettingsPanel(QWidget):
-    """Emits ``changed(name)`` after the user edits a setting; read values with ``config()``."""
+    """The settings of ``session``; ``approve(text) -> bool`` is asked before a model is replaced."""
 
-    changed = Signal(str)
     openDataRequested = Signal()
 
-    def __init__(self, config: TrainingConfig | None = None, data: DataOptions | None = None, parent=None):
+    def __init__(self, session, approve=None, parent=None):
         super().__init__(parent)
+        self.session, self.approve = session, approve
         self.widgets: dict[str, QWidget] = {}
         self.data_widgets: dict[str, QWidget] = {}
+        self.bindings: list[Binding] = []
         self._types = {f.name: f.type for f in dataclasses.fields(TrainingConfig)}
-        self._quiet = False
-        self._base = config or TrainingConfig()
 
         inner = QWidget()
         vl = QVBoxLayout(inner)
@@ -67,12 +64,18 @@ class SettingsPanel(QWidget):
             for name in names:
                 w = self._make(name)
                 self.widgets[name] = w
+                self.bindings.append(Binding(w, lambda n=name: getattr(self.session.config, n),
+                                             lambda v, n=name: self._edited(n, v)))
                 if isinstance(w, QCheckBox):
                     form.addRow(w)
                 else:
                     label = QLabel(LABELS[name])
-                    label.setToolTip(HELP[name])
+                    label.setToolTip(w.toolTip())
                     form.addRow(label, w)
+                if name == "learning_rate":
+                    self.lr_in_use = QLabel("")
+                    self.lr_in_use.setToolTip("The rate the schedule gives now (it starts at the base rate).")
+                    form.addRow("", self.lr_in_use)
                 if name == "n_hidden":
                     row = QHBoxLayout()
                     row.addWidget(QLabel("Blog presets (units):"))
@@ -80,7 +83,7 @@ class SettingsPanel(QWidget):
                         b = QPushButton(text)
                         b.setMinimumWidth(44)
                         b.setToolTip(f"Set {n} hidden units, as in the blog post's {text}-unit experiment.")
-                        b.clicked.connect(lambda _=False, n=n: self._set_value("n_hidden", n, emit=True))
+                        b.clicked.connect(lambda _=False, n=n: self._edited("n_hidden", n))
                         row.addWidget(b)
                         self.widgets[f"preset_{text}"] = b
                     form.addRow(row)
@@ -90,32 +93,34 @@ class SettingsPanel(QWidget):
         self.error_label.setStyleSheet("color: #ff6060;")
         vl.addWidget(self.error_label)
         vl.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(inner)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(inner)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        # Tab moves the focus into a field that is partly hidden: Qt would scroll sideways and
+        # clip the labels (the bar is off, so it never scrolls back). Keep it at the left.
+        bar = self.scroll.horizontalScrollBar()
+        bar.valueChanged.connect(lambda v: v and bar.setValue(0))
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
-        self.set_config(self._base)
-        self.set_data_options(data or DataOptions())
+        outer.addWidget(self.scroll)
+        for name in ("config", "data_options", "run_state", "config_problem", "lr_in_use"):
+            session.connect(name, lambda _v: self.refresh())
+        self.refresh()
 
     # ------------------------------------------------------------------ construction
     def _make(self, name: str) -> QWidget:
         kind = self._types[name]
         if kind == "bool":
             w = QCheckBox(LABELS[name])
-            w.toggled.connect(lambda _: self._edited(name))
         elif name == "lr_schedule":
             w = QComboBox()
             w.addItems(list(SCHEDULES))
-            w.currentIndexChanged.connect(lambda _: self._edited(name))
         elif kind == "int":
             w = QSpinBox()
             lo, hi = LIMITS[name]
             w.setRange(int(lo), int(min(hi, INT_MAX)))
             w.setKeyboardTracking(False)
-            w.valueChanged.connect(lambda _: self._edited(name))
         else:
             w = QDoubleSpinBox()
             lo, hi = LIMITS[name]
@@ -123,8 +128,9 @@ class SettingsPanel(QWidget):
             w.setRange(lo, hi)
             w.setStepType(QAbstractSpinBox.AdaptiveDecimalStepType)
             w.setKeyboardTracking(False)
-            w.valueChanged.connect(lambda _: self._edited(name))
         text = HELP[name]
+        if name == "learning_rate":
+            text += " This is the base rate: the schedule (LR schedule) starts from it."
         if name in LIMITS:
             lo, hi = LIMITS[name]
             text += f" Range {lo:g} to {min(hi, INT_MAX):g}."
@@ -149,9 +155,10 @@ class SettingsPanel(QWidget):
         except Exception:    # the data layer reports problems when loading; the list is a convenience
             src.addItem("MNIST sample (bundled)", "mnist-sample")
         src.addItem("Open IDX file...", "__open__")
-        src.currentIndexChanged.connect(self._source_changed)
         form.addRow(QLabel("Data set"), src)
         self.data_widgets["source"] = src
+        self._ensure_source(self.session.data_options.source)
+        self.bindings.append(Binding(src, lambda: self.session.data_options.source, self._source_edited))
         for key, label in (("threshold", "Binarisation threshold"), ("n_val", "Validation digits"),
                            ("max_train", "Max. training digits")):
             w = QSpinBox()
@@ -159,111 +166,68 @@ class SettingsPanel(QWidget):
             w.setRange(lo, hi)
             w.setKeyboardTracking(False)
             w.setToolTip(DATA_HELP[key])
-            w.valueChanged.connect(lambda _, k=key: self._edited("data." + k))
             lab = QLabel(label)
             lab.setToolTip(DATA_HELP[key])
             form.addRow(lab, w)
             self.data_widgets[key] = w
+            self.bindings.append(Binding(w, lambda k=key: getattr(self.session.data_options, k),
+                                         lambda v, k=key: self._edited("data." + k, v)))
         return box
 
-    def _source_changed(self, _index: int) -> None:
-        if self._quiet:
-            return
-        if self.data_widgets["source"].currentData() == "__open__":
+    def _ensure_source(self, spec: str, name: str | None = None) -> None:
+        self.add_source(spec, name)
+
+    def add_source(self, spec: str, name: str | None = None) -> None:
+        """List a data source (an IDX file, a downloaded set) in the data-set box, without selecting it."""
+        src = self.data_widgets["source"]
+        if src.findData(spec) < 0:
+            blocked = src.blockSignals(True)
+            src.insertItem(src.count() - 1, name or spec, spec)
+            src.blockSignals(blocked)
+
+    def remove_source(self, spec: str) -> None:
+        """Unlist a source (not the one in use)."""
+        src = self.data_widgets["source"]
+        i = src.findData(spec)
+        if i >= 0 and spec != self.session.data_options.source:
+            blocked = src.blockSignals(True)
+            src.removeItem(i)
+            src.blockSignals(blocked)
+            self.refresh()
+
+    def _source_edited(self, spec) -> None:
+        if spec == "__open__":
+            self.refresh()                 # show the set in use until a file is chosen
             self.openDataRequested.emit()
             return
-        self._edited("data.source")
+        self._edited("data.source", spec)
 
     # ------------------------------------------------------------------ values
-    def _get(self, name: str):
-        w = self.widgets[name]
-        if isinstance(w, QCheckBox):
-            return w.isChecked()
-        if isinstance(w, QComboBox):
-            return w.currentText()
-        return w.value()
+    def _edited(self, name: str, value) -> None:
+        self.session.change_setting(name, value, self.approve)
+        self.refresh()                     # a refused change shows the kept value again
 
-    def _set_value(self, name: str, value, emit: bool = False) -> None:
-        w = self.widgets[name]
-        self._quiet = not emit
-        try:
-            if isinstance(w, QCheckBox):
-                w.setChecked(bool(value))
-            elif isinstance(w, QComboBox):
-                w.setCurrentIndex(max(0, w.findText(str(value))))
-            elif isinstance(w, QSpinBox):
-                w.setValue(int(min(value, INT_MAX)))
-            else:
-                w.setValue(float(value))
-        finally:
-            self._quiet = False
-
-    def _edited(self, name: str) -> None:
-        if self._quiet:
-            return
-        self.check()
-        self.changed.emit(name)
-
-    def config(self) -> TrainingConfig:
-        """The settings as shown (not validated; see ``check``)."""
-        values = {name: self._get(name) for g in GROUPS for name in g[1]}
-        return self._base.replace(**values)
-
-    def set_config(self, cfg: TrainingConfig) -> None:
-        self._base = cfg
-        for g in GROUPS:
-            for name in g[1]:
-                self._set_value(name, getattr(cfg, name))
-        self.check()
-
-    def data_options(self) -> DataOptions:
-        src = self.data_widgets["source"]
-        spec = src.currentData()
-        if spec in (None, "__open__"):
-            spec = self._last_source
-        return DataOptions(source=spec, threshold=self.data_widgets["threshold"].value(),
-                           n_val=self.data_widgets["n_val"].value(),
-                           max_train=self.data_widgets["max_train"].value())
-
-    def set_data_options(self, opts: DataOptions) -> None:
-        self._quiet = True
-        try:
-            src = self.data_widgets["source"]
-            i = src.findData(opts.source)
-            if i < 0:
-                src.insertItem(src.count() - 1, opts.source, opts.source)
-                i = src.findData(opts.source)
-            src.setCurrentIndex(i)
-            self._last_source = opts.source
-            for key in ("threshold", "n_val", "max_train"):
-                self.data_widgets[key].setValue(getattr(opts, key))
-        finally:
-            self._quiet = False
-
-    def add_source(self, path: str) -> None:
-        """Add (and select, without emitting) an IDX file as a data source."""
-        src = self.data_widgets["source"]
-        self._quiet = True
-        try:
-            if src.findData(path) < 0:
-                src.insertItem(src.count() - 1, path, path)
-            src.setCurrentIndex(src.findData(path))
-        finally:
-            self._quiet = False
-
-    def check(self) -> str:
-        """Validate; show the problem inline (empty string when the settings are consistent)."""
-        try:
-            self.config().validate()
-            msg = ""
-        except ConfigError as exc:
-            msg = str(exc)
-        self.error_label.setText(msg)
-        return msg
-
-    def set_running(self, running: bool) -> None:
-        """While training runs only the live settings can change."""
+    def refresh(self) -> None:
+        s = self.session
+        self._ensure_source(s.data_options.source)
+        for b in self.bindings:
+            b.refresh()
+        self.error_label.setText(s.config_problem)
+        running = s.running
         for name, w in self.widgets.items():
             w.setEnabled(not running or name in LIVE)
+        self.widgets["lr_decay"].setEnabled(not running and uses_decay(s.config.lr_schedule))
         for w in self.data_widgets.values():
             w.setEnabled(not running)
+        lr = getattr(s, "lr_in_use", None)
+        self.lr_in_use.setText(f"in use now: {lr:.6g}" if lr is not None and running else "")
+
+    def config(self) -> TrainingConfig:
+        """The settings shown (the session's)."""
+        return self.session.config
+
+    def data_options(self):
+        return self.session.data_options
+
+    def check(self) -> str:
+        return self.session.config_problem

@@ -7,7 +7,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")   # before any QApplicatio
 import pytest  # noqa: E402
 
 from rbm_gui.config import TrainingConfig  # noqa: E402
-from rbm_gui.ui.state import DataOptions  # noqa: E402
+from rbm_gui.app.data import DataOptions  # noqa: E402
 
 #: small enough that an epoch takes a few milliseconds
 SMALL_DATA = DataOptions(max_train=300, n_val=100)
@@ -35,7 +35,12 @@ def make_window(qtbot, settings):
     made = []
 
     def make(config=_DEFAULT, data=SMALL_DATA, settings_=None, **kw):
-        """``config=None`` / ``data=None``: take them from the (test) settings, as the app does."""
+        """``config=None`` / ``data=None``: take them from the (test) settings, as the app does.
+
+        Metrics are measured at every epoch here (``metrics_budget=None``) unless a test asks for
+        the window's default budget: with these tiny data sets the budget would skip most epochs.
+        """
+        kw.setdefault("metrics_budget", None)
         cfg = TrainingConfig(n_hidden=10, epochs=3, batch_size=20) if config is _DEFAULT else config
         w = MainWindow(settings=settings_ if settings_ is not None else settings, config=cfg,
                        data_options=data, **kw)
@@ -56,4 +61,5 @@ def make_window(qtbot, settings):
 
 
 def wait_finished(qtbot, window, timeout=20_000):
-    qtbot.waitUntil(lambda: not window.running, timeout=timeout)
+    """Training ended and its metrics (measured off the training thread) have arrived."""
+    qtbot.waitUntil(lambda: not window.running and not window.training.metrics_busy, timeout=timeout)

@@ -28,7 +28,7 @@ def wait_saved(qtbot, w, at_least=1):
 
 
 def train_epochs(qtbot, w, epochs=2):
-    w.panel._set_value("epochs", epochs)
+    w.session.change_setting("epochs", epochs)
     assert w.train()
     wait_finished(qtbot, w)
     wait_saved(qtbot, w)
@@ -98,7 +98,7 @@ def test_after_a_crash_the_next_window_offers_the_model_and_shows_it(qtbot, make
     s = second.session
     np.testing.assert_array_equal(s.rbm.W, W)
     assert s.epochs_done == 2 and s.rbm.n_hidden == 12 and s.dirty
-    assert shown and shown[-1] is s.rbm                  # the views were redrawn like an opened model
+    assert shown and shown[-1] is s.model                  # the views were redrawn like an opened model
     assert "*" in second.windowTitle() and "Restored" in second.banner.text()
     assert second.panel.config().n_hidden == 12
     # the old session is gone; the restored model is protected by the new session's checkpoint
@@ -130,10 +130,10 @@ def test_a_failing_autosave_says_so_once_and_training_goes_on(qtbot, make_window
     blocker.write_text("x")
     monkeypatch.setenv("RBM_GUI_DATA_DIR", str(blocker))   # autosave/ cannot be created under a file
     w = make_window(TrainingConfig(n_hidden=10, epochs=2, batch_size=20))
-    w.panel._set_value("epochs", 2)
+    w.session.change_setting("epochs", 2)
     w.train()
     wait_finished(qtbot, w)
-    qtbot.waitUntil(lambda: w.autosave.last_error and not w.autosave.busy, timeout=10_000)
+    qtbot.waitUntil(lambda: bool(w.autosave.last_error) and not w.autosave.busy, timeout=10_000)
     assert w.session.epochs_done == 2
     assert "autosave" in w.last_error and str(blocker) in w.last_error
     assert w.autosave.saves == 0

@@ -147,3 +147,19 @@ def test_first_launch_offer_is_shown_once(qtbot, make_window, monkeypatch):
     assert len(asked) == 1 and "11.6 MB" in asked[0]
     assert str(w.settings.value(FIRST_RUN_KEY)) == "true"
     assert not offer_first_run_download(w) and len(asked) == 1
+
+
+def test_data_sets_dialog_marks_the_set_in_use_and_switches_sets(qtbot, make_window, tmp_path):
+    # bug 8: the list did not show the set in use and could not switch
+    from rbm_gui.data.bundled import bundled_file
+    w = make_window()
+    own = tmp_path / "own-images-idx3-ubyte.gz"
+    own.write_bytes(bundled_file("train-5k-images-idx3-ubyte.gz").read_bytes())
+    assert w.session.change_setting("data.source", str(own)) == "new_model"
+    sets = w.data_menu.show_data_sets()
+    names = [sets.table.item(r, 0).text() for r in range(sets.table.rowCount())]
+    assert sum("(in use)" in n for n in names) == 1 and "(in use)" in names[-1]
+    assert sets.use_row(0)                                   # the bundled sample, a training split
+    assert w.session.data_options.source == "mnist-sample"
+    names = [sets.table.item(r, 0).text() for r in range(sets.table.rowCount())]
+    assert "(in use)" in names[0]

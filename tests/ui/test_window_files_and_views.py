@@ -153,7 +153,7 @@ CLOSE_SCRIPT = textwrap.dedent("""
     from PySide6.QtCore import QSettings, QTimer
     from rbm_gui.ui.app import make_app
     from rbm_gui.ui.main_window import MainWindow
-    from rbm_gui.ui.state import DataOptions
+    from rbm_gui.app.data import DataOptions
     from rbm_gui.config import TrainingConfig
     app = make_app()
     w = MainWindow(settings=QSettings(sys.argv[1], QSettings.IniFormat),

@@ -1,0 +1,60 @@
+"""Bind a widget to a value of a Qt-free state, both ways (glue's autoconnect, in a few lines).
+
+``bind(widget, read, write, on_edit)``: the widget shows ``read()`` whenever ``refresh()`` runs
+(the caller calls it when the state notifies), and a user edit calls ``on_edit(value)``. Writes
+from the state never echo back as edits.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSpinBox, QWidget
+
+INT_MAX = 2**31 - 1
+
+
+def widget_value(w: QWidget):
+    if isinstance(w, QCheckBox):
+        return w.isChecked()
+    if isinstance(w, QComboBox):
+        data = w.currentData()
+        return data if data is not None else w.currentText()
+    return w.value()
+
+
+def set_widget_value(w: QWidget, value) -> None:
+    """Show ``value`` without emitting the widget's change signal."""
+    blocked = w.blockSignals(True)
+    try:
+        if isinstance(w, QCheckBox):
+            w.setChecked(bool(value))
+        elif isinstance(w, QComboBox):
+            i = w.findData(value)
+            w.setCurrentIndex(i if i >= 0 else max(0, w.findText(str(value))))
+        elif isinstance(w, QSpinBox):
+            w.setValue(int(min(value, INT_MAX)))
+        elif isinstance(w, QDoubleSpinBox):
+            w.setValue(float(value))
+    finally:
+        w.blockSignals(blocked)
+
+
+def edited_signal(w: QWidget):
+    if isinstance(w, QCheckBox):
+        return w.toggled
+    if isinstance(w, QComboBox):
+        return w.currentIndexChanged
+    return w.valueChanged
+
+
+class Binding:
+    """One widget <-> one value of a state (see module doc)."""
+
+    def __init__(self, widget: QWidget, read, on_edit):
+        self.widget, self.read, self.on_edit = widget, read, on_edit
+        edited_signal(widget).connect(lambda *_: self.on_edit(widget_value(widget)))
+        self.refresh()
+
+    def refresh(self) -> None:
+        value = self.read()
+        if widget_value(self.widget) != value:
+            set_widget_value(self.widget, value)

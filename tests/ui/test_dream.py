@@ -112,7 +112,7 @@ def test_start_digits_from_the_drawing_board_and_the_gallery(qtbot, make_window)
     picks = w.session.data.probes[:3].astype(np.float32)
     v.state.selection.clear()          # (the explorer may have selected a digit already)
     for i, p in enumerate(picks):      # gallery picks become the session's selected digit
-        w.view_session.selected_digit = SelectedDigit(p, None, f"test #{i}", ("test", i))
+        w.session.selected_digit = SelectedDigit(p, None, f"test #{i}", ("test", i))
     v.set_source("gallery")
     np.testing.assert_array_equal(v.starts[:3], picks)
     np.testing.assert_array_equal(v.starts[3], picks[0])     # 3 picks cycle over 8 chains

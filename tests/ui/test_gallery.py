@@ -21,7 +21,7 @@ def test_clicking_a_digit_selects_it_for_the_explorer_and_the_weights_probe(qtbo
     np.testing.assert_array_equal(view.explanation.v, expected)
     assert w.running
     np.testing.assert_array_equal(w.weights_view.probe_vector(), expected)
-    np.testing.assert_array_equal(w.view_session.selected_digit.vector, expected)
+    np.testing.assert_array_equal(w.session.selected_digit.vector, expected)
 
 
 def test_arrow_keys_move_the_selection_and_scroll(qtbot, make_window):

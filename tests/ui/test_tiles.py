@@ -23,7 +23,7 @@ def test_symmetric_scaling_maps_zero_to_mid_grey_and_keeps_separators_distinct()
     per = tiles.scale_symmetric(np.stack([t[0], t[0] * 10]), per_tile=True)
     assert (per[0] == per[1]).all()
     lut = tiles.lookup_table()
-    assert tuple(lut[tiles.SEPARATOR]) == tiles.SEPARATOR_RGB and lut[254].tolist() == [255, 255, 255]
+    assert tuple(lut[tiles.SEPARATOR]) == tiles.SEPARATOR_RGB and lut[254].tolist() == [0, 0, 0]   # positive weights dark (viz.picture)
 
 
 def test_label_band_layout_hit_tests_band_and_image_to_the_same_unit():

@@ -39,7 +39,8 @@ def trained(qtbot, make_window):  # noqa: F811
     w = make_window(TrainingConfig(n_hidden=10, epochs=1, batch_size=20, learning_rate=0.05))
     w.panel.widgets["momentum"].setValue(0.7)
     messages = []
-    w.show_message = lambda text, error=False: messages.append((text, error))
+    # every message reaches the user through the session's banner text (one place)
+    w.session.connect("message", lambda m: m[0] and messages.append((m[0], m[1] == "error")))
     w.messages = messages
     return w
 

@@ -13,7 +13,11 @@ Digits: the full MNIST training set from the app's cache (``rbm-gui download mni
 there or ``--mnist-dir`` names a folder with its IDX files; otherwise the bundled 5,000 training
 and 10,000 test digits plus the first 5,000 of them again (15,000 distinct digits), said so.
 
-Usage: python benchmarks/estimator_speed.py [--repeats 3] [--n 20000] [--mnist-dir DIR]
+BLAS threads: each estimator as it comes (scikit-learn: numpy's default, all cores; this one:
+"auto", all cores at 400 units), or ``--blas-threads N`` for both (on a loaded 2-core machine
+two threads can run several times slower than one, for both alike).
+
+Usage: python benchmarks/estimator_speed.py [--repeats 3] [--n 20000] [--mnist-dir DIR] [--blas-threads N]
 """
 
 from __future__ import annotations
@@ -71,24 +75,32 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--n", type=int, default=20_000)
     ap.add_argument("--mnist-dir", help="a folder with the full MNIST's train-images-idx3-ubyte[.gz]")
+    ap.add_argument("--blas-threads", type=int, help="BLAS threads for both estimators (default: their own)")
     args = ap.parse_args()
     from sklearn.neural_network import BernoulliRBM as ScikitRBM
     import sklearn
+    from threadpoolctl import threadpool_limits
     from rbm_gui import BernoulliRBM
 
     X, note = digits(args.n, args.mnist_dir)
     print(f"numpy {np.__version__}, scikit-learn {sklearn.__version__}, {os.cpu_count()} CPUs")
     print(f"data: {note}; float32 0/1, shape {X.shape}")
     print(f"fit: {SETTINGS}, best of {args.repeats} interleaved runs")
+    ours = {} if args.blas_threads is None else {"blas_threads": args.blas_threads}
+    print(f"BLAS threads: {args.blas_threads or 'each its own default'}")
     makers = {
         "scikit-learn": lambda r: ScikitRBM(**SETTINGS, random_state=r),
-        "rbm_gui defaults": lambda r: BernoulliRBM(**SETTINGS, random_state=r),
-        "rbm_gui sklearn's algo": lambda r: BernoulliRBM(**SETTINGS, **SKLEARN_ALGO, random_state=r),
+        "rbm_gui defaults": lambda r: BernoulliRBM(**SETTINGS, **ours, random_state=r),
+        "rbm_gui sklearn's algo": lambda r: BernoulliRBM(**SETTINGS, **SKLEARN_ALGO, **ours, random_state=r),
     }
     times = {name: [] for name in makers}
     for r in range(args.repeats):        # alternate, so that all see the same machine
         for name, make in makers.items():
-            times[name].append(time_fit(lambda: make(r), X))
+            if args.blas_threads is not None and name == "scikit-learn":
+                with threadpool_limits(limits=args.blas_threads, user_api="blas"):
+                    times[name].append(time_fit(lambda: make(r), X))
+            else:
+                times[name].append(time_fit(lambda: make(r), X))
             print(f"  run {r + 1}: {name:<24} {times[name][-1]:7.2f} s", flush=True)
     base = min(times["scikit-learn"])
     print(f"{'estimator':<24} {'best s':>7} {'digits/s':>9} {'vs sklearn':>10}")

@@ -40,8 +40,8 @@ def training_array(data, n_visible: int | None, stochastic: bool = False,
     if data.shape[0] < 1:
         raise ValueError("training data is empty")
     kind = data.dtype.kind
-    if kind == "b":
-        return data.view(np.uint8), 1.0        # same bytes, no copy (60,000 digits: 47 MB)
+    if kind == "b":     # same bytes, no copy (60,000 digits: 47 MB); with stochastic, grey 0 or 1 as before
+        return data.view(np.uint8), (255.0 if stochastic else 1.0)
     if kind in "ui":
         top = 255 if stochastic else 1
         lo, hi = int(data.min()), int(data.max())

@@ -95,8 +95,9 @@ def digest(rbm):
 
 
 def platform():
-    # numpy's own OpenBLAS (scipy, once imported by another test, brings a second one)
-    blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas" and "numpy" in lib.get("filepath", "")]
+    """numpy's version and its OpenBLAS's (scipy, once imported, brings another OpenBLAS)."""
+    blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
+    blas.sort(key=lambda lib: "numpy" not in lib.get("filepath", ""))
     return (np.__version__, blas[0].get("version"), blas[0].get("architecture")) if blas else None
 
 

@@ -80,7 +80,6 @@ class TrainingControl(QObject):
             self._offer_metrics(s.rbm.snapshot(), s.epochs_done, last=False)
         self.job = self.runner.start("training", lambda c: training_job(run, c, self.max_fps, self.metrics_budget is None),
                                      on_yield=self._on_yield, on_finish=self._on_finish)
-        self.job.pausedChanged.connect(self._on_paused)
         s.run_state = "running"
         return True
 
@@ -155,9 +154,6 @@ class TrainingControl(QObject):
             s.run_state = "diverged"
             s.say("Training diverged and is paused; the last good parameters are kept. Lower the "
                   "learning rate and press Train (or Pause) to go on.\n" + item.message, "error")
-
-    def _on_paused(self, paused: bool) -> None:
-        pass     # the session's run_state was set when the pause was asked
 
     def _on_finish(self, reason: str) -> None:
         s = self.session

@@ -40,6 +40,8 @@ class TrainingControl(QObject):
         self.frames = 0                       # frames handed to the session (this window's life)
         self.steps = 0                        # mini-batches of the current/last run
         self._generation = 0                  # bumped when the model is replaced: late metrics are dropped
+        self._newest_end = None               # the newest EpochEnd of the run (for its metrics at the end)
+        self._offered: set[int] = set()       # epochs whose metrics were started or queued
         session.stop_training = self.stop
         session.model_replaced.connect(self._on_model_replaced)
 
@@ -149,6 +151,7 @@ class TrainingControl(QObject):
                     self.schedule.epoch_trained(end.seconds)
             for end in (item.ends if self.metrics_budget is None else (newest,)):
                 self._offer_metrics(end.snapshot, end.epoch, end.last)
+            self._newest_end = newest
             self.epochRecorded.emit(newest.epoch)
         elif isinstance(item, Diverged):
             s.run_state = "diverged"
@@ -164,6 +167,7 @@ class TrainingControl(QObject):
             reason = "steps"
         s.run = None
         s.run_state = "stopped"
+        self._measure_newest_end()
         if s.rbm is not None:          # the thread is joined: the parameters can be read directly
             s.show_frame(s.rbm.snapshot())
         if reason == "done":
@@ -174,6 +178,10 @@ class TrainingControl(QObject):
     def _on_model_replaced(self, _model) -> None:
         self._generation += 1
         self._queue = []
+        self._offered = set()
+        self._newest_end = None
+        if self.metrics is not None:      # its result would be dropped: do not spend a core on it
+            self.metrics.cancel()
         self.schedule = None
     def _offer_metrics(self, snapshot, epoch: int, last: bool) -> None:
         sch = self.schedule
@@ -189,14 +197,26 @@ class TrainingControl(QObject):
             if self.metrics_budget is not None:     # within a budget only the newest (and final) wait
                 self._queue = [q for q in self._queue if q[3]]
             self._queue.append((snapshot, epoch, kinds, last))
+            self._offered.add(epoch)
             return
         self._start_metrics(snapshot, epoch, kinds)
+
+    def _measure_newest_end(self) -> None:
+        """A run that ends (done, stopped, diverged) gets the metrics of its last completed epoch."""
+        end, self._newest_end = self._newest_end, None
+        sch = self.schedule
+        if end is None or end.snapshot is None or sch is None or end.last:
+            return                     # nothing new, or already offered as the final epoch
+        if end.epoch in sch.measured_epochs or end.epoch in self._offered:
+            return
+        self._offer_metrics(end.snapshot, end.epoch, last=True)
 
     def _start_metrics(self, snapshot, epoch: int, kinds) -> None:
         d = self.session.data
         if d is None:
             return
         self._metrics_t0 = time.perf_counter()
+        self._offered.add(epoch)
         generation = self._generation
         self.metrics = self.runner.start(
             "metrics", lambda c: metrics_job(snapshot, epoch, kinds, d.monitor_train, d.monitor_val, c),

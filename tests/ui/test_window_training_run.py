@@ -141,3 +141,16 @@ def test_save_as_proposes_a_file_name(qtbot, make_window):
     w.choose_save_path = lambda title, filters, suggested="": seen.append(suggested)
     w.save_model_as()
     assert seen == ["rbm-10h-0ep.npz"]
+
+
+def test_a_stopped_run_gets_the_metrics_of_its_last_completed_epoch(qtbot, make_window):
+    import math
+    w = make_window(TrainingConfig(n_hidden=10, epochs=100_000, batch_size=20), metrics_budget=0.1)
+    w.train()
+    qtbot.waitUntil(lambda: w.session.epochs_done >= 3, timeout=10_000)
+    w.stop()
+    qtbot.waitUntil(lambda: not w.training.metrics_busy, timeout=20_000)
+    h = w.session.history
+    last = h["epoch"].index(float(w.session.epochs_done))
+    assert math.isfinite(h["recon_mse_train"][last]) and math.isfinite(h["loglik_val"][last])
+    assert w.session.epochs_done >= 3 and sum(math.isfinite(x) for x in h["recon_mse_train"]) < len(h["epoch"])

@@ -10,7 +10,9 @@ interleaved (the order rotates every round, so drifts of a shared machine cancel
 * engine: a bare ``TrainingRun`` on the same prepared data, no metrics (a process of its own).
 
 It prints the median seconds of each, the ratios window/cli and window/engine (target <= 1.25x
-for window/cli) and the mosaic redraw rate while training (target >= 10 per second).
+for window/cli), the CPU seconds of each process (on a shared machine wall time swings by 5x
+between identical runs; CPU time much less) and the mosaic redraw rate while training (target
+>= 10 per second).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -43,14 +46,18 @@ for _ in TrainingRun(trainer):
 """
 
 
-def run(cmd: list[str], cwd: str) -> tuple[float, str]:
+def run(cmd: list[str], cwd: str) -> tuple[float, float, str]:
+    """Wall seconds, CPU seconds (user + system, all threads) and stdout of one process."""
     env = dict(os.environ, PYTHONPATH=ROOT, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     r = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=1800)
     seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if r.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({r.returncode}): {r.stderr[-800:]}")
-    return seconds, r.stdout
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return seconds, cpu, r.stdout
 
 
 def main() -> int:
@@ -72,17 +79,22 @@ def main() -> int:
                 "engine": [py, "-c", ENGINE, str(n), str(epochs)],
             }
             times: dict[str, list[float]] = {k: [] for k in cmds}
+            cpus: dict[str, list[float]] = {k: [] for k in cmds}
             rates: list[float] = []
+            trained: list[float] = []         # the window's training part (before its final metrics)
             order = list(cmds)
             for r in range(args.rounds):
                 order = order[1:] + order[:1]          # rotate who goes first
                 for name in order:
-                    seconds, out = run(cmds[name], tmp)
+                    seconds, cpu, out = run(cmds[name], tmp)
                     times[name].append(seconds)
+                    cpus[name].append(cpu)
                     m = re.search(r"\(([\d.]+) per second\)", out)
                     if name == "window" and m:
                         rates.append(float(m.group(1)))
-                print(f"  {n} units, round {r + 1}: " + "  ".join(f"{k} {times[k][-1]:.2f} s" for k in cmds)
+                        trained.append(float(re.search(r"mini-batches in ([\d.]+) s", out).group(1)))
+                print(f"  {n} units, round {r + 1}: "
+                      + "  ".join(f"{k} {times[k][-1]:.2f} s ({cpus[k][-1]:.1f} s CPU)" for k in cmds)
                       + (f"  ({rates[-1]:.1f} mosaic redraws/s)" if rates else ""), flush=True)
             med = {k: statistics.median(v) for k, v in times.items()}
             w_cli = statistics.median(w / c for w, c in zip(times["window"], times["cli"]))
@@ -90,9 +102,13 @@ def main() -> int:
             print(f"{n} hidden units, {batches} mini-batches: window {med['window']:.2f} s, rbm-gui train "
                   f"{med['cli']:.2f} s, bare engine {med['engine']:.2f} s (medians of {args.rounds})")
             print(f"  window / rbm-gui train = {w_cli:.2f}x (target <= 1.25x)   window / bare engine = {w_eng:.2f}x")
+            cpu = {k: statistics.median(v) for k, v in cpus.items()}
+            print(f"  CPU seconds (all threads; less sensitive to other load): window {cpu['window']:.1f}, "
+                  f"rbm-gui train {cpu['cli']:.1f}, bare engine {cpu['engine']:.1f}")
             if rates:
                 print(f"  mosaic redraws while training: median {statistics.median(rates):.1f} per second "
-                      f"(target >= 10)")
+                      f"(target >= 10); the window's training part took {statistics.median(trained):.2f} s "
+                      f"(the rest of its time: start-up, the final epoch's metrics, the picture)")
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
     return 0
 

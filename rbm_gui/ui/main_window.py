@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from rbm_gui.app.data import DataOptions
@@ -21,8 +21,7 @@ from rbm_gui.app.session import Session
 from rbm_gui.app.view_state import ViewStates
 from rbm_gui.config import ConfigError, TrainingConfig
 from rbm_gui.ui import registry, window_settings
-from rbm_gui.ui.actions.files import FileActions
-from rbm_gui.ui.actions.training import TrainingActions
+from rbm_gui.ui.actions import menus
 from rbm_gui.ui.banner import Banner
 from rbm_gui.ui.dialogs import questions
 from rbm_gui.ui.runner import Runner
@@ -129,34 +128,14 @@ class MainWindow(QMainWindow):
 
     def make_action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         """An action whose use clears the banner first (the message was about the previous action)."""
-        a = QAction(text, self)
-        if shortcut is not None:
-            a.setShortcut(QKeySequence(shortcut))
-        a.setToolTip(tip or text)
-        a.setStatusTip(tip or text)
-        a.triggered.connect(lambda checked=False: (self.session.say(""), slot()))
-        return a
+        return menus.action(self, lambda: (self.session.say(""), slot()), text, shortcut, tip)
 
     def _build_actions(self) -> None:
-        mb = self.menuBar()
-        self.files = FileActions(self.session, self.training, self.settings, self, self.show_status,
-                                 self.make_action, mb)
-        self.act_quit = self.make_action("Quit", self.close, QKeySequence.Quit, "Close the window (stops training).")
-        self.files.menu.addAction(self.act_quit)
-        tb = self.addToolBar("Training")
-        tb.setObjectName("training_toolbar")
-        self.train_actions = TrainingActions(self.session, self.training, self.files, self.make_action, mb, tb,
-                                             max_steps=lambda: self.max_steps)
-        vm = mb.addMenu("&View")
-        vm.addAction(self.dock.toggleViewAction())
-        tb.addSeparator()
-        tb.addAction(self.files.act_open)
-        tb.addAction(self.files.act_save)
-        for name in ("act_new", "act_open", "act_save", "act_save_as", "act_import"):
+        self.files, self.train_actions, self.act_quit = menus.build(self)
+        for name in ("act_new", "act_open", "act_save", "act_save_as", "act_import", "recent_menu"):
             setattr(self, name, getattr(self.files, name))
         for name in ("act_train", "act_pause", "act_stop", "act_more", "act_reset"):
             setattr(self, name, getattr(self.train_actions, name))
-        self.recent_menu = self.files.recent_menu
 
     def _bind_session(self) -> None:
         s = self.session

@@ -104,8 +104,9 @@ class SettingsPanel(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.scroll)
-        for name in ("config", "data_options", "run_state", "config_problem", "lr_in_use"):
+        for name in ("config", "data_options", "run_state", "config_problem"):
             session.connect(name, lambda _v: self.refresh())
+        session.connect("lr_in_use", lambda _v: self._show_lr_in_use())     # every frame: one label
         self.refresh()
 
     # ------------------------------------------------------------------ construction
@@ -219,8 +220,12 @@ class SettingsPanel(QWidget):
         self.widgets["lr_decay"].setEnabled(not running and uses_decay(s.config.lr_schedule))
         for w in self.data_widgets.values():
             w.setEnabled(not running)
-        lr = getattr(s, "lr_in_use", None)
-        self.lr_in_use.setText(f"in use now: {lr:.6g}" if lr is not None and running else "")
+        self._show_lr_in_use()
+
+    def _show_lr_in_use(self) -> None:
+        s = self.session
+        lr = s.lr_in_use
+        self.lr_in_use.setText(f"in use now: {lr:.6g}" if lr is not None and s.running else "")
 
     def config(self) -> TrainingConfig:
         """The settings shown (the session's)."""

@@ -40,6 +40,8 @@ class TrainingControl(QObject):
         self.frames = 0                       # frames handed to the session (this window's life)
         self.steps = 0                        # mini-batches of the current/last run
         self._generation = 0                  # bumped when the model is replaced: late metrics are dropped
+        self._newest_end = None               # the newest EpochEnd of the run (for its metrics at the end)
+        self._offered: set[int] = set()       # epochs whose metrics were started or queued
         session.stop_training = self.stop
         session.model_replaced.connect(self._on_model_replaced)
 
@@ -80,7 +82,6 @@ class TrainingControl(QObject):
             self._offer_metrics(s.rbm.snapshot(), s.epochs_done, last=False)
         self.job = self.runner.start("training", lambda c: training_job(run, c, self.max_fps, self.metrics_budget is None),
                                      on_yield=self._on_yield, on_finish=self._on_finish)
-        self.job.pausedChanged.connect(self._on_paused)
         s.run_state = "running"
         return True
 
@@ -150,14 +151,12 @@ class TrainingControl(QObject):
                     self.schedule.epoch_trained(end.seconds)
             for end in (item.ends if self.metrics_budget is None else (newest,)):
                 self._offer_metrics(end.snapshot, end.epoch, end.last)
+            self._newest_end = newest
             self.epochRecorded.emit(newest.epoch)
         elif isinstance(item, Diverged):
             s.run_state = "diverged"
             s.say("Training diverged and is paused; the last good parameters are kept. Lower the "
                   "learning rate and press Train (or Pause) to go on.\n" + item.message, "error")
-
-    def _on_paused(self, paused: bool) -> None:
-        pass     # the session's run_state was set when the pause was asked
 
     def _on_finish(self, reason: str) -> None:
         s = self.session
@@ -168,6 +167,7 @@ class TrainingControl(QObject):
             reason = "steps"
         s.run = None
         s.run_state = "stopped"
+        self._measure_newest_end()
         if s.rbm is not None:          # the thread is joined: the parameters can be read directly
             s.show_frame(s.rbm.snapshot())
         if reason == "done":
@@ -178,6 +178,10 @@ class TrainingControl(QObject):
     def _on_model_replaced(self, _model) -> None:
         self._generation += 1
         self._queue = []
+        self._offered = set()
+        self._newest_end = None
+        if self.metrics is not None:      # its result would be dropped: do not spend a core on it
+            self.metrics.cancel()
         self.schedule = None
     def _offer_metrics(self, snapshot, epoch: int, last: bool) -> None:
         sch = self.schedule
@@ -193,14 +197,26 @@ class TrainingControl(QObject):
             if self.metrics_budget is not None:     # within a budget only the newest (and final) wait
                 self._queue = [q for q in self._queue if q[3]]
             self._queue.append((snapshot, epoch, kinds, last))
+            self._offered.add(epoch)
             return
         self._start_metrics(snapshot, epoch, kinds)
+
+    def _measure_newest_end(self) -> None:
+        """A run that ends (done, stopped, diverged) gets the metrics of its last completed epoch."""
+        end, self._newest_end = self._newest_end, None
+        sch = self.schedule
+        if end is None or end.snapshot is None or sch is None or end.last:
+            return                     # nothing new, or already offered as the final epoch
+        if end.epoch in sch.measured_epochs or end.epoch in self._offered:
+            return
+        self._offer_metrics(end.snapshot, end.epoch, last=True)
 
     def _start_metrics(self, snapshot, epoch: int, kinds) -> None:
         d = self.session.data
         if d is None:
             return
         self._metrics_t0 = time.perf_counter()
+        self._offered.add(epoch)
         generation = self._generation
         self.metrics = self.runner.start(
             "metrics", lambda c: metrics_job(snapshot, epoch, kinds, d.monitor_train, d.monitor_val, c),

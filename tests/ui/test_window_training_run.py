@@ -141,3 +141,28 @@ def test_save_as_proposes_a_file_name(qtbot, make_window):
     w.choose_save_path = lambda title, filters, suggested="": seen.append(suggested)
     w.save_model_as()
     assert seen == ["rbm-10h-0ep.npz"]
+
+
+def test_a_stopped_run_gets_the_metrics_of_its_last_completed_epoch(qtbot, make_window):
+    import math
+    w = make_window(TrainingConfig(n_hidden=10, epochs=100_000, batch_size=20), metrics_budget=0.1)
+    w.train()
+    qtbot.waitUntil(lambda: w.session.epochs_done >= 3, timeout=10_000)
+    w.stop()
+    qtbot.waitUntil(lambda: not w.training.metrics_busy, timeout=20_000)
+    h = w.session.history
+    last = h["epoch"].index(float(w.session.epochs_done))
+    assert math.isfinite(h["recon_mse_train"][last]) and math.isfinite(h["loglik_val"][last])
+    assert w.session.epochs_done >= 3 and sum(math.isfinite(x) for x in h["recon_mse_train"]) < len(h["epoch"])
+
+
+def test_the_last_learning_rate_point_is_the_rate_in_use_in_the_plot_and_the_file(qtbot, make_window, tmp_path):
+    # bug 2: the curve's last point jumped back to the base rate, and that value was saved
+    from rbm_gui.io.model_file import load_model
+    w = make_window(TrainingConfig(n_hidden=10, epochs=3, batch_size=20, learning_rate=0.1, lr_schedule="linear"))
+    w.train()
+    wait_finished(qtbot, w)
+    _, y = w.metrics_view.curves["learning_rate"].getData()
+    assert len(y) == 4 and y[0] == 0.1 and y[1] > y[2] > y[3] and y[3] < 0.1
+    assert w.save_model(str(tmp_path / "m.npz"))
+    assert load_model(str(tmp_path / "m.npz")).meta["history"]["learning_rate"][-1] == y[3]

@@ -33,11 +33,7 @@ def restore(window) -> None:
     tab = s.value("tab")
     if tab in window.views:
         window.tabs.setCurrentWidget(window.views[tab])
-    try:
-        window.weights_view.threshold_spin.setValue(float(s.value("weights/threshold", 0.5)))
-    except (TypeError, ValueError):
-        pass
-    window.weights_view.per_tile.setChecked(str(s.value("weights/per_tile", "false")) == "true")
+    # the views' own options (weights/*, history/*) are kept by their states (ui.views.binding.persist)
 
 
 def save(window) -> None:
@@ -47,6 +43,4 @@ def save(window) -> None:
     s.setValue("geometry", window.saveGeometry())
     s.setValue("windowState", window.saveState())
     s.setValue("tab", window.current_tab())
-    s.setValue("weights/threshold", window.weights_view.threshold)
-    s.setValue("weights/per_tile", "true" if window.weights_view.per_tile.isChecked() else "false")
     s.sync()

@@ -7,8 +7,8 @@ momentum, the number of epochs (+1 epoch) and stop. Changes come either through 
 generator (a dict) or through ``request()``, which is thread-safe (the window posts from the GUI
 thread while the worker iterates). Pausing is the driver's business: it simply stops iterating.
 
-Speed is measured over the time spent inside steps only, so pauses and a slow consumer never make
-"digits/s" or "time left" lie. Metrics are the driver's business too (the CLI computes them in
+Speed is measured over running time: the steps and the driver's short work between them, but not
+a pause (a gap longer than ``IDLE_GAP``), so pauses never make "digits/s" or "time left" lie. Metrics are the driver's business too (the CLI computes them in
 line, the window off the training thread within a time budget): nothing here draws a random
 number, so the trainer's stream — and the weights — are the same whoever drives the loop.
 """
@@ -25,8 +25,11 @@ import numpy as np
 from rbm_gui.engine.rbm import RBM
 from rbm_gui.engine.training import StepInfo, Trainer, TrainingDiverged
 
-#: Seconds of step time over which the reported speed is averaged.
-SPEED_WINDOW = 0.5
+#: Seconds of running time over which the reported speed is averaged.
+SPEED_WINDOW = 0.25
+#: A gap between two steps longer than this is a pause or a stalled driver, not training time;
+#: shorter gaps (the driver's own work per step: frames, yields) count, so "time left" is honest.
+IDLE_GAP = 0.1
 
 
 @dataclass(frozen=True)
@@ -73,14 +76,16 @@ class TrainingRun:
                               else np.asarray(tracked_units, dtype=np.int64))
         self.max_steps = max_steps
         self.steps = 0
-        self.busy_seconds = 0.0        # time spent inside steps, over the whole run
+        self.busy_seconds = 0.0        # running time (steps and the driver's work between them)
         self._lock = threading.Lock()
         self._pending: dict = {}
         self._speed_samples = 0
         self._speed_seconds = 0.0
+        self._speed_steps = 0
         self._speed = 0.0
         self._epoch_seconds = 0.0
         self._epoch_samples = 0
+        self._last_end: float | None = None     # when the previous step ended
 
     # ------------------------------------------------------------------ changes
     def request(self, **changes) -> None:
@@ -132,8 +137,13 @@ class TrainingRun:
                 info = t.step()
             except TrainingDiverged as exc:
                 sent = yield Diverged(str(exc))
+                self._last_end = None
                 continue
-            dt = time.perf_counter() - t0
+            t1 = time.perf_counter()
+            dt = t1 - t0
+            if self._last_end is not None and t0 - self._last_end < IDLE_GAP:
+                dt += t0 - self._last_end
+            self._last_end = t1
             rows = t.data.shape[0] - (info.n_batches - 1) * t.batch_size if info.epoch_ended else t.batch_size
             self._count(dt, rows)
             self.steps += 1
@@ -148,9 +158,11 @@ class TrainingRun:
         self._epoch_samples += samples
         self._speed_seconds += seconds
         self._speed_samples += samples
-        if self._speed_seconds >= SPEED_WINDOW or self._speed == 0.0:
+        self._speed_steps += 1
+        first = self._speed == 0.0 and (self._speed_seconds >= 0.02 or self._speed_steps >= 10)
+        if self._speed_seconds >= SPEED_WINDOW or first:
             self._speed = self._speed_samples / max(self._speed_seconds, 1e-9)
-            self._speed_seconds, self._speed_samples = 0.0, 0
+            self._speed_seconds, self._speed_samples, self._speed_steps = 0.0, 0, 0
 
     def _epoch_end(self, info: StepInfo) -> EpochEnd:
         t = self.trainer

@@ -41,7 +41,7 @@ class TrainingControl(QObject):
         self.steps = 0                        # mini-batches of the current/last run
         self._generation = 0                  # bumped when the model is replaced: late metrics are dropped
         self._newest_end = None               # the newest EpochEnd of the run (for its metrics at the end)
-        self._offered: set[int] = set()       # epochs whose metrics were started or queued
+        self._offered: dict[int, set] = {}    # epoch -> kinds of metrics started or queued for it
         session.stop_training = self.stop
         session.model_replaced.connect(self._on_model_replaced)
 
@@ -178,7 +178,7 @@ class TrainingControl(QObject):
     def _on_model_replaced(self, _model) -> None:
         self._generation += 1
         self._queue = []
-        self._offered = set()
+        self._offered = {}
         self._newest_end = None
         if self.metrics is not None:      # its result would be dropped: do not spend a core on it
             self.metrics.cancel()
@@ -197,7 +197,7 @@ class TrainingControl(QObject):
             if self.metrics_budget is not None:     # within a budget only the newest (and final) wait
                 self._queue = [q for q in self._queue if q[3]]
             self._queue.append((snapshot, epoch, kinds, last))
-            self._offered.add(epoch)
+            self._offered.setdefault(epoch, set()).update(kinds)
             return
         self._start_metrics(snapshot, epoch, kinds)
 
@@ -207,8 +207,8 @@ class TrainingControl(QObject):
         sch = self.schedule
         if end is None or end.snapshot is None or sch is None or end.last:
             return                     # nothing new, or already offered as the final epoch
-        if end.epoch in sch.measured_epochs or end.epoch in self._offered:
-            return
+        if set(sch.kinds) <= self._offered.get(end.epoch, set()):
+            return                     # every kind already measured or on its way (a partial plan is not)
         self._offer_metrics(end.snapshot, end.epoch, last=True)
 
     def _start_metrics(self, snapshot, epoch: int, kinds) -> None:
@@ -216,7 +216,7 @@ class TrainingControl(QObject):
         if d is None:
             return
         self._metrics_t0 = time.perf_counter()
-        self._offered.add(epoch)
+        self._offered.setdefault(epoch, set()).update(kinds)
         generation = self._generation
         self.metrics = self.runner.start(
             "metrics", lambda c: metrics_job(snapshot, epoch, kinds, d.monitor_train, d.monitor_val, c),

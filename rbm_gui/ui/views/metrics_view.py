@@ -51,6 +51,7 @@ class MetricsView(QWidget):
             p = self.glw.addPlot(row=i // 3, col=i % 3, title=title)
             p.showGrid(x=True, y=True, alpha=0.2)
             p.setLabel("bottom", "epoch")
+            p.getAxis("bottom").enableAutoSIPrefix(False)     # one point must not read "epoch (x0.001)"
             legend = p.addLegend(offset=(-5, 5), labelTextSize="8pt") if len(series) > 1 else None
             for key, name, colour in series:
                 curve = p.plot([], [], name=name, pen=pg.mkPen(colour, width=2),
@@ -101,12 +102,18 @@ class MetricsView(QWidget):
                     legend.addItem(curve, name)
                 elif not shown and listed:
                     legend.removeItem(curve)
+        if epochs.size:     # one epoch axis for all plots, even when a series has a single point
+            last = max(1.0, float(epochs.max()))
+            for title, _series in PLOTS:
+                self.plots[title].setXRange(0, last, padding=0.03)
         ll = self.history.get("loglik_val") or self.history.get("loglik_train") or []
         if epochs.size and not any(math.isfinite(v) for v in ll):
             self.note.setText("Exact log-likelihood is computed only for models with at most 20 hidden units "
                               "(it enumerates 2^n_hidden states); the pseudo-log-likelihood is shown always.")
         else:
-            self.note.setText("" if epochs.size else "Metrics appear at the end of every epoch.")
+            self.note.setText("Points mark the epochs the metrics were measured at: they run beside training, "
+                              "within a tenth of its time, so fast training gets fewer points; the last epoch "
+                              "always gets them." if epochs.size else "Metrics appear as epochs end.")
 
     def plots_item(self):
         """The graphics item holding every plot (the Export menu renders it)."""

@@ -31,6 +31,9 @@ from rbm_gui.ui.training import TrainingControl
 from rbm_gui.ui.views.binding import persist
 
 
+PAUSED_HINT = "Paused: Space or Train resumes."
+
+
 def default_settings() -> QSettings:
     return QSettings("rbm-gui", "rbm-gui")
 
@@ -143,7 +146,14 @@ class MainWindow(QMainWindow):
         s.connect("dirty", lambda _d: self._update_title())
         s.connect("run_state", self.trainingStateChanged.emit)
         s.connect("message", self._on_message)
-        s.connect("run_state", lambda st: st == "paused" and self.show_status("Paused: Space or Train resumes."))
+        s.connect("run_state", self._say_run_state)
+
+    def _say_run_state(self, state: str) -> None:
+        # the hint belongs to the pause: it goes when training runs again
+        if state == "paused":
+            self.show_status(PAUSED_HINT)
+        elif self.status.message.full_text == PAUSED_HINT:
+            self.show_status("", 0)
 
     def _restore_ui(self) -> None:
         window_settings.restore(self)

@@ -173,3 +173,14 @@ def test_the_last_learning_rate_point_is_the_rate_in_use_in_the_plot_and_the_fil
     assert len(y) == 4 and y[0] == 0.1 and y[1] > y[2] > y[3] and y[3] < 0.1
     assert w.save_model(str(tmp_path / "m.npz"))
     assert load_model(str(tmp_path / "m.npz")).meta["history"]["learning_rate"][-1] == y[3]
+
+
+def test_the_pause_hint_goes_when_training_runs_again(qtbot, make_window):
+    w = make_window(TrainingConfig(n_hidden=10, epochs=100_000, batch_size=20))
+    w.train()
+    qtbot.waitUntil(lambda: w.training.steps > 0, timeout=10_000)
+    w.pause()
+    assert "Paused" in w.status.message.full_text
+    w.resume()
+    assert "Paused" not in w.status.message.full_text
+    w.stop()

@@ -15,7 +15,7 @@ from rbm_gui.config import HELP, TrainingConfig
 from rbm_gui.engine.monitor import epoch_metrics, append_history
 from rbm_gui.engine.run import Diverged, EpochEnd, Step, TrainingRun
 from rbm_gui.engine.training import Trainer, TrainingDiverged
-from rbm_gui.io.atomic import atomic_open, check_writable
+from rbm_gui.io.atomic import atomic_group, atomic_open, check_writable
 from rbm_gui.io.model_file import save_model
 from rbm_gui.app.data import DataOptions, prepare_data
 from rbm_gui.session import format_metric, history_units, to_saved
@@ -95,15 +95,19 @@ def _epoch_line(epoch: int, total: int, m: dict, seconds: float) -> str:
     return "  ".join(parts)
 
 
-def write_metrics_csv(path, history: dict) -> None:
+def write_metrics_csv(path, history: dict, atomic: bool = True) -> None:
     keys = ["epoch"] + sorted(k for k in history if k != "epoch")
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(keys)
-    for row in zip(*(history[k] for k in keys)):
+    for row in zip(*(history.get(k, []) for k in keys)):     # no epoch ended (divergence): header only
         w.writerow([f"{x:.9g}" for x in row])
-    with atomic_open(path, "w") as fh:
-        fh.write(buf.getvalue())
+    if atomic:
+        with atomic_open(path, "w") as fh:
+            fh.write(buf.getvalue())
+    else:
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            fh.write(buf.getvalue())
 
 
 def run(args) -> int:
@@ -160,11 +164,14 @@ def run(args) -> int:
                                  "stochastic_binarisation": bool(args.stochastic)}, units=units)
     if diverged:
         saved.meta["diverged"] = diverged
-    save_model(args.out, saved)
-    if args.metrics_csv:
-        write_metrics_csv(args.metrics_csv, history)
+    # the model and its metrics CSV are written together: a failure leaves neither
+    with atomic_group(args.out, *([args.metrics_csv] if args.metrics_csv else [])) as temps:
+        save_model(temps[0], saved, atomic=False)
+        if args.metrics_csv:
+            write_metrics_csv(temps[1], history, atomic=False)
     if diverged:
-        raise TrainingDiverged(f"{diverged}; the last good parameters ({trainer.epoch} epochs and {trainer.batch} "
+        what = diverged.split(" Lower the learning rate")[0].rstrip(". ")    # the engine's advice is for the window
+        raise TrainingDiverged(f"{what}; the last good parameters ({trainer.epoch} epochs and {trainer.batch} "
                                f"mini-batches) were saved to {args.out}: train again with a smaller --lr")
     if not quiet:
         print(f"saved {args.out}", file=sys.stderr)

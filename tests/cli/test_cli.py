@@ -162,3 +162,13 @@ def test_import_legacy_refuses_a_malicious_pickle_without_running_it(tmp_path, c
     code, _, err = run_cli(capsys, "import-legacy", bad, "--out", tmp_path / "x.npz")
     assert code == 1 and "refused" in err and err.count("\n") == 1
     assert not marker.exists() and not (tmp_path / "x.npz").exists()
+
+
+def test_a_diverging_run_saves_its_last_good_parameters_and_says_so_in_one_line(tmp_path, capsys):
+    out, csv = tmp_path / "m.npz", tmp_path / "m.csv"
+    code, _, err = run_cli(capsys, "train", "--hidden", "5", "--epochs", "3", "--lr", "100",
+                           "--weight-decay", "0", "--out", str(out), "--metrics-csv", str(csv), "--quiet")
+    assert code == 1 and err.count("\n") == 1 and str(out) in err and "smaller --lr" in err, err
+    saved = load_model(out)
+    assert "diverged" in saved.meta and np.isfinite(saved.W).all()
+    assert csv.exists()                 # the side file is written with the model

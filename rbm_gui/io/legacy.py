@@ -6,7 +6,7 @@ whatever the file names, so a pickle from the internet can run any code. This mo
 that: the restricted unpickler of :mod:`rbm_gui.io.legacy_unpickler` resolves only the handful of
 globals such a file needs, each to a harmless stand-in, and refuses every other global before
 anything from the file runs. This module checks what it returns and converts it to a
-:class:`~rbm_gui.io.model_file.SavedModel`.
+:class:`~rbm_gui.io.saved_model.SavedModel`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 
 from rbm_gui.config import FILE_LIMITS
 from rbm_gui.io.legacy_unpickler import Refused, load_legacy_state
-from rbm_gui.io.model_file import ModelFileError, SavedModel, default_image_shape, read_error
+from rbm_gui.io.saved_model import ModelFileError, SavedModel, default_image_shape, read_error
 from rbm_gui.io.safe_read import open_regular
 
 __all__ = ["LEGACY_SOURCE", "LegacyModelError", "import_legacy"]
@@ -54,7 +54,7 @@ def import_legacy(path: str | os.PathLike) -> SavedModel:
     SavedModel
         ``W`` float32 (nv, nh), ``b`` float32 (nv,), ``c`` float32 (nh,), converted from the
         pickled float64 arrays; ``arrays`` empty; ``meta`` with ``image_shape`` ([28, 28] for
-        nv == 784, else :func:`~rbm_gui.io.model_file.default_image_shape`), ``hyperparameters``
+        nv == 784, else :func:`~rbm_gui.io.saved_model.default_image_shape`), ``hyperparameters``
         (``learning_rate``, ``decay_rate``, ``gibbs_sampling_steps`` where present), ``dataset``
         ``"legacy import: <file name>"`` and ``source`` ``"mirkomiorelli/RBM legacy pickle"``.
         The number of epochs the model was trained for is not in the file, so ``epochs_done``

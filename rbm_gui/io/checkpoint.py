@@ -2,7 +2,7 @@
 
 Every running session owns two files in the autosave directory::
 
-    <session>.json   the session marker: pid, the process's start tick, boot id, host, start time
+    <session>.json   the session marker (:mod:`rbm_gui.io.session_markers`): pid, start tick, host...
     <session>.npz    the newest checkpoint (an rbm-gui model file, written atomically)
 
 where ``<session>`` is ``session-<UTC start time>-<pid>``. A clean exit (:meth:`end_session`)
@@ -34,25 +34,20 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
-import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from rbm_gui import __version__
 from rbm_gui.io.atomic import atomic_open
 from rbm_gui.io.model_file import ModelFileError, SavedModel, load_model, save_model
-from rbm_gui.io.safe_read import open_regular
+# process_alive is re-exported: callers and tests import it from here.
+from rbm_gui.io.session_markers import PREFIX, new_marker, process_alive, read_marker
 
 __all__ = ["DATA_ENV_VAR", "CheckpointError", "CheckpointStore", "RestoreInfo", "default_autosave_dir",
            "process_alive"]
 
 #: Environment variable overriding the per-user data directory (tests, portable installs).
 DATA_ENV_VAR = "RBM_GUI_DATA_DIR"
-_PREFIX = "session-"
-_MARKER_FORMAT = "rbm-gui-session"
-_MAX_MARKER_BYTES = 64 * 1024
 
 
 class CheckpointError(OSError):
@@ -73,79 +68,6 @@ def default_autosave_dir() -> Path:
         import platformdirs
         root = platformdirs.user_data_dir("rbm-gui", appauthor=False)
     return Path(root).expanduser() / "autosave"
-
-
-# ------------------------------------------------------------------ is that process still there?
-
-
-def _boot_id() -> str | None:
-    try:
-        return Path("/proc/sys/kernel/random/boot_id").read_text().strip() or None
-    except OSError:
-        return None
-
-
-def _proc_start_ticks(pid: int) -> int | None:
-    """Start time of process ``pid`` in clock ticks since boot (Linux), or None if unknown/absent."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # The command name (field 2) is in parentheses and may hold spaces or ')': split after the last ')'.
-    fields = stat[stat.rfind(")") + 2:].split()
-    try:
-        if fields[0] in ("Z", "X"):        # zombie or dead: the process is gone, only its entry is left
-            return None
-        return int(fields[19])             # field 22 overall
-    except (IndexError, ValueError):
-        return None
-
-
-def _pid_exists(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    if sys.platform == "win32":            # os.kill(pid, 0) would terminate the process on Windows
-        import ctypes
-        handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, pid)   # QUERY_LIMITED_INFORMATION
-        if not handle:
-            return False
-        code = ctypes.c_ulong()
-        ok = ctypes.windll.kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
-        ctypes.windll.kernel32.CloseHandle(handle)
-        return bool(ok) and code.value == 259                             # STILL_ACTIVE
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:                # exists, owned by someone else
-        return True
-    except OSError:
-        return False
-    return True
-
-
-def process_alive(marker: dict) -> bool:
-    """Whether the process that wrote session ``marker`` may still be running.
-
-    A marker from another host cannot be checked and counts as alive (never offered, never
-    deleted). On Linux, a pid that was reused after a reboot or by another program does not count:
-    the boot id and the process's start tick must match too.
-    """
-    if marker.get("host") != socket.gethostname():
-        return True
-    pid = marker.get("pid")
-    if not isinstance(pid, int) or isinstance(pid, bool):
-        return False
-    boot = _boot_id()
-    if boot is not None and marker.get("boot_id") not in (None, boot):
-        return False                       # written before the last reboot
-    if Path("/proc/self/stat").exists():   # Linux: exact identity check
-        ticks = _proc_start_ticks(pid)
-        if ticks is None:
-            return False
-        recorded = marker.get("start_ticks")
-        return recorded is None or recorded == ticks
-    return _pid_exists(pid)
 
 
 # ------------------------------------------------------------------ restore offers
@@ -216,16 +138,8 @@ class CheckpointStore:
             return self._session
         pid = os.getpid()
         now = datetime.now(timezone.utc)
-        session = f"{_PREFIX}{now:%Y%m%dT%H%M%S}-{pid}"
-        marker = {
-            "format": _MARKER_FORMAT,
-            "pid": pid,
-            "start_ticks": _proc_start_ticks(pid),
-            "boot_id": _boot_id(),
-            "host": socket.gethostname(),
-            "started": now.isoformat(timespec="seconds"),
-            "package_version": __version__,
-        }
+        session = f"{PREFIX}{now:%Y%m%dT%H%M%S}-{pid}"
+        marker = new_marker(pid, now)
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             with atomic_open(self.dir / f"{session}.json", "w") as fh:
@@ -281,20 +195,10 @@ class CheckpointStore:
     # ---------------------------------------------------------- what crashed sessions left
     def _markers(self) -> list[tuple[Path, dict | None]]:
         try:
-            paths = sorted(self.dir.glob(f"{_PREFIX}*.json"))
+            paths = sorted(self.dir.glob(f"{PREFIX}*.json"))
         except OSError:
             return []
-        out = []
-        for path in paths:
-            try:
-                with open_regular(path, _MAX_MARKER_BYTES) as fh:   # a FIFO or a huge file is junk
-                    marker = json.loads(fh.read().decode("utf-8"))
-                if not isinstance(marker, dict) or marker.get("format") != _MARKER_FORMAT:
-                    marker = None
-            except (OSError, UnicodeDecodeError, ValueError):
-                marker = None
-            out.append((path, marker))
-        return out
+        return [(path, read_marker(path)) for path in paths]
 
     def _stale(self) -> list[tuple[Path, dict | None]]:
         """Markers of sessions (not this one) whose process is gone; unreadable markers count too."""
@@ -322,11 +226,11 @@ class CheckpointStore:
                 continue
             except OSError:
                 continue
-            meta = saved.meta
-            epochs = meta.get("epochs_done", 0)
+            meta, marker = saved.meta, marker or {}
+            epochs, pid = meta.get("epochs_done", 0), marker.get("pid")
             found.append(RestoreInfo(
                 session=marker_path.stem, path=npz, marker_path=marker_path,
-                pid=pid if isinstance(pid := (marker or {}).get("pid"), int) else -1, started=str((marker or {}).get("started", "")),
+                pid=pid if isinstance(pid, int) else -1, started=str(marker.get("started", "")),
                 saved_at=saved_at, epochs_done=epochs if isinstance(epochs, int) else 0,
                 n_hidden=saved.n_hidden, dataset=str(meta.get("dataset", ""))))
         found.sort(key=lambda info: info.saved_at, reverse=True)
@@ -371,7 +275,8 @@ class CheckpointStore:
         directory, name = marker_path.parent, marker_path.stem
         paths = [marker_path.with_suffix(".npz")]
         with contextlib.suppress(OSError):
-            paths += list(directory.glob(f".{name}.npz.*.part.npz")) + list(directory.glob(f".{name}.json.*.part.json"))
+            paths += [*directory.glob(f".{name}.npz.*.part.npz"),
+                      *directory.glob(f".{name}.json.*.part.json")]
         for path in paths + [marker_path]:
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()

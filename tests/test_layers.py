@@ -31,3 +31,25 @@ def test_engine_imports_only_numpy_and_the_standard_library():
     assert res.returncode == 0, res.stderr
     third_party = {m for m in eval(res.stdout) if m in ("scipy", "sklearn", "PIL", "pyqtgraph", "PySide6", "platformdirs")}
     assert third_party == set()
+
+
+def test_ui_holds_only_qt_code():
+    """Every module under rbm_gui/ui imports Qt itself; Qt-free code lives in app/, viz/, engine/...
+
+    Exceptions: package docstrings and the view registry (it names the Qt tab widgets by import path).
+    """
+    import ast
+    from pathlib import Path
+
+    import rbm_gui
+    ui = Path(rbm_gui.__file__).parent / "ui"
+    qt_free = []
+    for path in sorted(ui.rglob("*.py")):
+        if path.name == "__init__.py" or path.relative_to(ui).as_posix() == "registry.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        names |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+        if not any(n.split(".")[0] in ("PySide6", "pyqtgraph") for n in names):
+            qt_free.append(path.relative_to(ui).as_posix())
+    assert qt_free == [], f"Qt-free modules under rbm_gui/ui (move them to app/ or viz/): {qt_free}"

@@ -2,9 +2,9 @@
 
 This is the contract between the application layer and the views (``rbm_gui.ui``): views bind to
 these properties (``session.connect("model", view.redraw)``) and forward intent as calls on the
-session; they never read each other. The session is also the one place that decides what a
-setting change means (``change_setting``: live, stored for the next run, or a new model that the
-user must approve once).
+session; they never read each other. ``change_setting`` is the one way a setting changes (live,
+stored for the next run, or a new model that the user must approve once); ``app/setting_changes.py``
+carries it out.
 
 Threads: while a training job runs, ``rbm`` and ``trainer`` belong to the job's thread; the views
 read only ``model``, the read-only snapshot the job hands over. Everything here is called from one
@@ -17,9 +17,10 @@ from typing import Callable
 
 import numpy as np
 
-from rbm_gui.app import history_table, session_files, settings_policy
+from rbm_gui.app import history_table, session_files, setting_changes
 from rbm_gui.app.data import DataOptions, PreparedData, prepare_data
 from rbm_gui.app.observable import Event, Prop, State
+from rbm_gui.app.setting_changes import Approve
 from rbm_gui.config import ConfigError, TrainingConfig
 from rbm_gui.engine.rbm import RBM
 from rbm_gui.engine.run import EpochEnd, TrainingRun
@@ -27,10 +28,6 @@ from rbm_gui.engine.training import Trainer
 from rbm_gui.session import HISTORY_MAX_UNITS
 
 RUN_STATES = ("stopped", "running", "paused", "diverged", "stopping")
-
-#: approve(text) -> bool: asked once before the current (trained) model is thrown away; the UI
-#: offers to save it there. Without one, the change goes ahead.
-Approve = Callable[[str], bool]
 
 
 class Session(State):
@@ -59,7 +56,7 @@ class Session(State):
             self.config = config
         if data_options is not None:
             self.data_options = data_options
-        self.config_problem = _problem(self.config)
+        self.config_problem = setting_changes.config_problem(self.config)
         self.rbm: RBM | None = None           # the live parameters (the training job's while it runs)
         self.trainer: Trainer | None = None
         self.run: TrainingRun | None = None   # the run in progress (its request() is thread-safe)
@@ -194,78 +191,19 @@ class Session(State):
         self.run = TrainingRun(trainer, self.history_units, max_steps=max_steps)
         return self.run
 
-    # ------------------------------------------------------------------ settings
+    # ------------------------------------------------------------------ settings (app/setting_changes.py)
     def change_setting(self, name: str, value, approve: Approve | None = None) -> str:
-        """Change one setting (a TrainingConfig field, or ``data.<option>``); the one place that decides.
-
-        Returns what happened: 'live' (forwarded to the running trainer), 'stored' (for the next
-        run), 'new_model' (the model was replaced), 'refused' (``approve`` said no: the old value
-        is kept) or 'unchanged'.
-        """
-        data = name.startswith(settings_policy.DATA_PREFIX)
-        key = name[len(settings_policy.DATA_PREFIX):] if data else name
-        if data:
-            old = self.data_options
-            if getattr(old, key) == value:
-                return "unchanged"
-            new_options = DataOptions(**{**old.to_dict(), key: value})
-            return self.open_data(new_options, approve)
-        if getattr(self.config, key) == value:
-            return "unchanged"
-        new_config = self.config.replace(**{key: value})
-        what = settings_policy.kind(name)
-        if what == "new_model" and self.has_model and (self.running or self.dirty or self.epochs_done):
-            if approve is not None and not approve(
-                    f"Changing {_LABELS.get(key, key)} needs a new model: the current one "
-                    f"({self.epochs_done} epochs) will be thrown away."):
-                return "refused"
-        self._set_config(new_config)
-        if what == "live":
-            if self.run is not None and self.running:
-                self.run.request(**{key: value})
-            return "live"
-        if what == "new_model":
-            if self.data is not None and not self.config_problem:
-                self.reset_model()
-            return "new_model"
-        return "stored"
-
-    def _set_config(self, config: TrainingConfig) -> None:
-        with self.batch():
-            self.config = config
-            self.config_problem = _problem(config)
+        """Change one setting (a TrainingConfig field, or ``data.<option>``): 'live', 'stored',
+        'new_model', 'refused' (``approve`` said no: the old value is kept) or 'unchanged'."""
+        return setting_changes.change_setting(self, name, value, approve)
 
     def open_data(self, options: DataOptions, approve: Approve | None = None) -> str:
         """Switch to other data (a new model); 'refused' when ``approve`` says no, 'failed' with a message."""
-        if self.has_model and (self.running or self.dirty):
-            if approve is not None and not approve(
-                    "Opening another data set needs a new model: the current one "
-                    f"({self.epochs_done} epochs) will be thrown away."):
-                return "refused"
-        self.stop_training()
-        old_options, old_data = self.data_options, self.data
-        try:
-            data = prepare_data(options, self.config.seed)
-        except Exception as exc:     # DataError, OSError, ValueError: keep the data in use
-            self.say(f"Cannot load the data set: {exc}", "error")
-            self.data_options, self.data = old_options, old_data
-            return "failed"
-        with self.batch():
-            self.data_options, self.data = options, data
-        self.say("")
-        self.rbm = self.trainer = None
-        if not self.config_problem:
-            self.reset_model()
-        return "new_model"
+        return setting_changes.open_data(self, options, approve)
 
     def add_epoch(self) -> int:
         """One more epoch than now (while training: than the run's target); forwarded to a running trainer."""
-        base = max(self.config.epochs, self.epochs_done) if self.running else self.epochs_done
-        epochs = base + 1
-        self._set_config(self.config.replace(epochs=epochs))
-        if self.run is not None and self.running:
-            self.run.request(epochs=epochs)
-        return epochs
+        return setting_changes.add_epoch(self)
 
     # ------------------------------------------------------------------ history
     def tracked_weights(self, W: np.ndarray) -> np.ndarray:
@@ -304,20 +242,9 @@ class Session(State):
         self.rbm, self.trainer, self.run = values.pop("rbm"), None, None
         self.dataset_name, self.note = values.pop("dataset_name"), note
         with self.batch():
-            self._set_config(values.pop("config"))
+            setting_changes.set_config(self, values.pop("config"))
             self.update(**values, path=path, dirty=False)
         self.publish()
-
-
-_LABELS = {"n_hidden": "the number of hidden units"}
-
-
-def _problem(config: TrainingConfig) -> str:
-    try:
-        config.validate()
-    except ConfigError as exc:
-        return str(exc)
-    return ""
 
 
 def _needs_new_trainer(old: TrainingConfig, new: TrainingConfig) -> bool:

@@ -43,12 +43,16 @@ def run_app(argv: list[str] | None = None) -> int:
 
 
 def launch_offers(window) -> None:
-    """After the window is shown: offer an autosaved model left by a crash, else (once) full MNIST."""
-    from rbm_gui.ui.autosave import offer_restore
+    """After the window is shown: offer an autosaved model left by a crash, else (once) full MNIST.
+
+    A damaged autosave is never offered: the store removes it and the window says so once.
+    """
+    from rbm_gui.ui.autosave import offer_restore, report_damaged
     from rbm_gui.ui.data_menu import offer_first_run_download
     if window.autosave.store.pending_restore() is not None:
         offer_restore(window)
     else:
+        report_damaged(window)
         offer_first_run_download(window)
 
 

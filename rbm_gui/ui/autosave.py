@@ -13,7 +13,9 @@ The session marker is written with the first checkpoint (a window that never tra
 nothing). ``window.shutdown()`` (closing the window, the end of ``run_app``) ends the session:
 its files are removed, nothing is offered next time. A crash or a kill leaves them, and the next
 launch calls :func:`offer_restore`, which asks through ``window.ask_restore(text) -> bool``
-(tests replace it on the instance) and shows the restored model like an opened one.
+(tests replace it on the instance) and shows the restored model like an opened one. A damaged
+checkpoint of a crashed session is never offered: the store removes it, and the window says so
+once (:func:`report_damaged`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from rbm_gui.io.checkpoint import CheckpointError, CheckpointStore
 
-__all__ = ["Autosave", "ask_restore", "offer_restore"]
+__all__ = ["Autosave", "ask_restore", "offer_restore", "report_damaged"]
 
 
 class Autosave(QObject):
@@ -45,6 +47,7 @@ class Autosave(QObject):
         self._job = None                  # the write in progress (a runner job)
         self._want = False                # an epoch ended since the last write started
         self._closed = False
+        self._damaged_said = 0            # lines of store.unreadable already shown
         window.epochRecorded.connect(self._on_epoch)
         window.frameShown.connect(self._on_frame)
         window.modelChanged.connect(self._on_model_changed)
@@ -128,6 +131,16 @@ class Autosave(QObject):
             self.saves += 1
             self.saved.emit(str(path))
 
+    def damaged_note(self) -> str:
+        """One line about the damaged checkpoints the store removed since the last call ('' if none)."""
+        lines = self.store.unreadable[self._damaged_said:]
+        self._damaged_said = len(self.store.unreadable)
+        if not lines:
+            return ""
+        n = len(lines) - 1
+        more = f" ({n} more damaged autosave{'s were' if n > 1 else ' was'} removed too.)" if n else ""
+        return f"An autosaved model could not be read: {lines[0]}.{more}"
+
     def wait(self) -> None:
         """Block until the write in progress (if any) is done, and deliver its result."""
         job = self._job
@@ -181,21 +194,35 @@ def offer_restore(window) -> bool:
     store = autosave.store
     info = store.pending_restore()
     if info is None:
+        report_damaged(window)
         return False
+    damaged = autosave.damaged_note()          # said with the outcome, in the same line
+
+    def say(text: str, error: bool = False) -> None:
+        window.show_message(" ".join(t for t in (text, damaged) if t), error=error)
     from rbm_gui.io.model_file import ModelFileError
     restored = False
     if window.ask_restore(info.describe()):
         try:
             saved = store.load(info)
         except (ModelFileError, OSError, LookupError) as exc:
-            window.show_message(f"Could not restore the autosaved model: {exc}", error=True)
+            say(f"Could not restore the autosaved model: {exc}", error=True)
         else:
             if window.files.show_saved(saved, None, "restored from the autosave"):
                 window.session.dirty = True          # not saved anywhere but in the autosave
-                window.show_message(f"Restored the autosaved model ({info.epochs_done} epochs). "
-                                    "File > Save keeps it.")
+                say(f"Restored the autosaved model ({info.epochs_done} epochs). File > Save keeps it.")
                 autosave.request_save()
                 autosave.wait()
                 restored = True
+    elif damaged:
+        say("", error=True)
     store.discard(info)
     return restored
+
+
+def report_damaged(window) -> bool:
+    """Say (once) which damaged checkpoints of crashed sessions were removed; True if there were any."""
+    note = window.autosave.damaged_note()
+    if note:
+        window.show_message(note, error=True)
+    return bool(note)

@@ -1,4 +1,4 @@
-"""The Data menu: download full MNIST, the data sets list, the first-run offer.
+"""The Data menu: download full MNIST, the data sets list, the first-run offer, switching the data set.
 
 ``DataMenu(window)`` adds the menu (the window keeps it as ``window.data_menu``); the dialogs are in
 ``ui/dialogs/download.py`` and ``ui/dialogs/data_sets.py``.
@@ -80,6 +80,23 @@ class DataMenu(QObject):
         self.sets_dialog.show()
         self.sets_dialog.raise_()
         return self.sets_dialog
+
+    # ------------------------------------------------------------------ the data set in use
+    def select_source(self, spec: str, name: str) -> bool:
+        """Make ``spec`` the window's data set, listed as ``name`` in the settings panel's box.
+
+        The session asks before it replaces a trained model; False when refused or it failed.
+        """
+        w = self.window
+        w.panel.add_source(spec, name)
+        s = w.session
+        if s.data_options.source != spec:
+            s.change_setting("data.source", spec, w.approve_replace)
+        return s.data_options.source == spec and s.data is not None
+
+    def remove_source(self, spec: str) -> None:
+        """Unlist ``spec`` (e.g. the downloaded set after the cache was cleared; never the set in use)."""
+        self.window.panel.remove_source(spec)
 
     def shutdown(self) -> None:
         if self.dialog is not None:

@@ -108,7 +108,7 @@ class MainWindow(QMainWindow):
         """The menus of the features, each a plain object with its dependencies declared here."""
         from rbm_gui.ui.autosave import Autosave, ask_restore
         from rbm_gui.ui.data_menu import DataMenu
-        from rbm_gui.ui.export_actions import ExportActions
+        from rbm_gui.ui.actions.export import ExportActions
         from rbm_gui.ui.help_menu import HelpMenu, app_icon
         self.data_menu = DataMenu(self)          # Data menu: download full MNIST, data sets
         self.exports = ExportActions(self)       # Export menu: dream animations, figures

@@ -9,8 +9,7 @@ import numpy as np
 from rbm_gui.engine.rbm import RBM
 from rbm_gui.io.export import compose_frame
 from rbm_gui.io.gif import gif_greys
-from rbm_gui.ui import tiles
-from rbm_gui.viz import figures
+from rbm_gui.viz import figures, tiles
 from rbm_gui.viz.picture import PICTURE, ink_display, ink_grey, weight_grey
 
 POS, NEG, INK = (5, 6), (20, 21), (14, 14)     # pixels (row, column) of a 28 x 28 image

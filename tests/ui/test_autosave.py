@@ -172,3 +172,46 @@ def test_killed_training_process_is_restored_by_the_next_launch(qtbot, make_wind
     assert texts and "16 hidden units" in texts[0]
     assert w.session.rbm.n_hidden == 16 and w.session.epochs_done >= 2
     assert w.weights_view is not None and w.session.dirty
+
+
+def fake_crashed_session(name: str, content: bytes) -> Path:
+    """A session of a dead process (its marker) whose checkpoint holds ``content``."""
+    import socket
+    d = autosave_dir()
+    d.mkdir(parents=True, exist_ok=True)
+    marker = {"format": "rbm-gui-session", "pid": dead_pid(), "start_ticks": None, "boot_id": None,
+              "host": socket.gethostname(), "started": "2026-01-01T00:00:00+00:00"}
+    (d / f"{name}.json").write_text(json.dumps(marker))
+    (d / f"{name}.npz").write_bytes(content)
+    return d / f"{name}.npz"
+
+
+def test_a_damaged_checkpoint_is_removed_and_the_window_says_so_once(qtbot, make_window):
+    from rbm_gui.ui.app import launch_offers
+    fake_crashed_session("session-20260101T000000-1", b"PK\x03\x04 not a whole zip file")
+    w = make_window()
+    asked = []
+    w.ask_restore = lambda text: asked.append(text) or True
+    launch_offers(w)
+    assert asked == []                                    # nothing to offer
+    text = w.banner.text()
+    assert w.banner.isVisible() and w.session.message[1] == "error"
+    assert "session-20260101T000000-1.npz" in text and "removed" in text and "\n" not in text
+    assert list(autosave_dir().iterdir()) == []
+    w.banner.dismiss()
+    launch_offers(w)                                      # said once, not at every look
+    assert w.banner.text() == "" and not w.banner.isVisible()
+
+
+def test_a_damaged_checkpoint_is_named_with_the_restored_one(qtbot, make_window):
+    from rbm_gui.ui.app import launch_offers
+    first = make_window(TrainingConfig(n_hidden=10, epochs=1, batch_size=20))
+    train_epochs(qtbot, first, 1)
+    crash(first)
+    fake_crashed_session("session-20250101T000000-2", b"")
+    second = make_window()
+    second.ask_restore = lambda text: True
+    launch_offers(second)
+    text = second.banner.text()
+    assert "Restored" in text and "session-20250101T000000-2.npz" in text and "removed" in text
+    assert second.session.epochs_done == 1

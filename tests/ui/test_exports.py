@@ -10,7 +10,7 @@ import rbm_gui.io.export as export_mod
 from rbm_gui.engine.dream import dream_frames
 from rbm_gui.io.export import Mp4Unavailable, compose_frame, mp4_available
 from rbm_gui.io.gif import gif_greys
-from rbm_gui.ui.export_actions import DreamExportOptions, FigureOptions
+from rbm_gui.app.view_state import DreamExportOptions, FigureOptions
 from rbm_gui.viz.figures import weights_figure
 
 
@@ -113,13 +113,16 @@ def test_figure_exports_from_the_menu(qtbot, make_window, outdir):
 
 def test_mp4_falls_back_to_gif_with_a_message(qtbot, make_window, outdir, monkeypatch):
     def missing():
-        raise Mp4Unavailable('MP4 export needs the optional package imageio-ffmpeg: pip install "rbm-gui[mp4]"')
+        raise Mp4Unavailable("MP4 export could not find an ffmpeg program (no such file);\n"
+                             "reinstall it with pip install --force-reinstall imageio-ffmpeg")
     monkeypatch.setattr(export_mod, "require_mp4", missing)
     w = make_window()
     status, path = menu_export(qtbot, w, w.exports.act_dream, DreamExportOptions("mp4", steps=4, scale=1),
                                outdir / "dream.mp4")
     assert status == "ok" and path == str(outdir / "dream.gif")
-    assert "imageio-ffmpeg" in w.banner.text() and "GIF instead" in w.banner.text()
+    text = w.banner.text()          # one line: why ffmpeg failed, and what was written instead
+    assert "ffmpeg program (no such file)" in text and "GIF instead, dream.gif" in text
+    assert "\n" not in text and "rbm-gui[mp4]" not in text
     assert len(imageio.mimread(path)) == 5 and not (outdir / "dream.mp4").exists()
 
 

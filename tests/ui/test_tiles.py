@@ -6,11 +6,11 @@ import sys
 import numpy as np
 
 from rbm_gui.app.progress import format_duration
-from rbm_gui.ui import tiles
+from rbm_gui.viz import tiles
 
 
 def test_session_and_tiles_modules_do_not_import_qt():
-    code = ("import sys, rbm_gui.app.session, rbm_gui.ui.tiles, rbm_gui.ui.registry; "
+    code = ("import sys, rbm_gui.app.session, rbm_gui.viz.tiles, rbm_gui.ui.registry; "
             "assert not any(m.startswith(('PySide6', 'pyqtgraph')) for m in sys.modules), 'Qt imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
 

@@ -6,8 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout)
 
-from rbm_gui.ui.actions.data_source import remove_source, select_source
 from rbm_gui.ui.dialogs.download import human_bytes
+
 
 class DataSetsDialog(QDialog):
     """Bundled and downloaded data sets with their size and origin; Clear cache."""
@@ -64,7 +64,7 @@ class DataSetsDialog(QDialog):
         if not 0 <= row < len(self.sources) or self.sources[row].split != "train":
             return False
         src = self.sources[row]
-        ok = select_source(self.window, src.spec, src.name)
+        ok = self.window.data_menu.select_source(src.spec, src.name)
         self.refresh()
         return ok
 
@@ -109,7 +109,7 @@ class DataSetsDialog(QDialog):
                          "full MNIST can be downloaded again."):
             return False
         if w.session.data_options.source == "mnist":
-            if not select_source(w, "mnist-sample", "MNIST sample (bundled, 5,000 training digits)"):
+            if not w.data_menu.select_source("mnist-sample", "MNIST sample (bundled, 5,000 training digits)"):
                 w.show_message("The cache was kept: the full set is still in use.", error=True)
                 return False
         from rbm_gui.data import clear_cache
@@ -119,7 +119,7 @@ class DataSetsDialog(QDialog):
             w.show_message(f"Could not clear the cache: {exc}", error=True)
             self.refresh()
             return False
-        remove_source(w, "mnist")
+        w.data_menu.remove_source("mnist")
         w.show_message(f"Cleared the download cache ({len(removed)} files).")
         self.refresh()
         return True

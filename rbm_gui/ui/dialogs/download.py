@@ -15,8 +15,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
                                QStackedWidget, QVBoxLayout, QWidget)
 
-from rbm_gui.ui.actions.data_source import select_source
-
 #: Sizes in bytes of the four original MNIST gz files (as published; the md5s are in MNIST_FILES).
 KNOWN_SIZES = {
     "train-images-idx3-ubyte.gz": 9_912_422,
@@ -246,7 +244,7 @@ class DownloadDialog(QDialog):
         if status == "ok":
             self.bar.setRange(0, 1000)
             self.bar.setValue(1000)
-            switched = select_source(w, "mnist", FULL_NAME)
+            switched = w.data_menu.select_source("mnist", FULL_NAME)
             if switched:
                 w.show_message("Full MNIST downloaded and in use (60,000 training digits).")
             else:

@@ -8,7 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPen
 
-from rbm_gui.ui import tiles
+from rbm_gui.viz import tiles
 
 RED = QColor(230, 30, 30)
 SELECTED = QColor(60, 160, 255)

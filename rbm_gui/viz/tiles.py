@@ -1,4 +1,4 @@
-"""Qt-free helpers that turn weights into the mosaic the views draw (uint8 + lookup table).
+"""Weights as the mosaic the window's views draw: uint8 codes and their lookup table (numpy only).
 
 The whole mosaic is one uint8 image with a fixed 256-entry lookup table: values 0..254 code the
 weights (0 = most negative, 127 = zero, 254 = most positive), drawn with the greys of the one

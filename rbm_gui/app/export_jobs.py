@@ -119,7 +119,7 @@ def figure_export(kind: str, rbm, session, options: FigureOptions, path: str, pe
         units = np.asarray(session.history_units).reshape(-1)
 
         def build():
-            return _tracked_history_figure(hist, units, rbm.image_shape, scale)
+            return figures.tracked_history_figure(hist, units, rbm.image_shape, scale)
     else:
         digits = np.asarray(session.data.probes[:options.count])
         draw = figures.reconstruction_figure if kind == "reconstruction" else figures.averages_figure
@@ -138,12 +138,3 @@ def figure_export(kind: str, rbm, session, options: FigureOptions, path: str, pe
     return fn
 
 
-def _tracked_history_figure(hist: np.ndarray, units: np.ndarray, image_shape, scale: int):
-    """Figure 2 of the tracked units: column i of each snapshot is unit ``units[i]`` (its label)."""
-    from rbm_gui.viz import figures
-    fig = figures.history_figure(hist, image_shape, scale=scale, units=np.arange(min(hist.shape[2], 16)),
-                                 row_labels=[f"epoch {i}" for i in range(len(hist))])
-    for tile in fig.tiles:
-        if tile.unit is not None and tile.unit < len(units):
-            tile.unit = int(units[tile.unit])
-    return fig

@@ -80,18 +80,10 @@ def build_figure(args):
         if hist is None or np.asarray(hist).ndim != 3 or len(hist) == 0:
             raise ValueError(f"{args.model} has no weight history (it is saved by the window's training; "
                              f"try the 'weights' figure)")
-        units = saved.arrays.get("history_units")
-        units = np.arange(hist.shape[2]) if units is None else np.asarray(units).reshape(-1)
-        if len(units) != hist.shape[2]:
-            units = np.arange(hist.shape[2])
         epochs = saved.meta.get("epochs_done")
         word = "epoch" if epochs is None or int(epochs) + 1 == len(hist) else "snapshot"
-        # weight_history holds the tracked units only: column i of each snapshot is unit units[i]
-        fig = figures.history_figure(hist, rbm.image_shape, scale=args.scale,
-                                     units=np.arange(min(hist.shape[2], 16)),
-                                     row_labels=[f"{word} {i}" for i in range(len(hist))])
-        for t in fig.tiles:
-            t.unit = int(units[t.unit])
+        fig = figures.tracked_history_figure(hist, saved.arrays.get("history_units"), rbm.image_shape,
+                                             scale=args.scale, row_word=word)
         return fig
 
     from rbm_gui.data import load_dataset

@@ -23,7 +23,7 @@ from rbm_gui.viz.figure_image import (ACTIVE_COLOUR, FIGURE_FORMATS, INACTIVE_CO
                                       save_figure)
 from rbm_gui.viz.mosaic import MosaicLayout, grid_columns, weight_tiles
 
-__all__ = ["Border", "FIGURE_FORMATS", "Figure", "Label", "Tile", "ACTIVE_COLOUR", "averages_figure",
+__all__ = ["Border", "FIGURE_FORMATS", "Figure", "Label", "Tile", "ACTIVE_COLOUR", "averages_figure", "tracked_history_figure",
            "history_figure", "reconstruction_figure", "save_figure", "weights_figure"]
 
 
@@ -125,6 +125,25 @@ def history_figure(weight_history: np.ndarray, image_shape: tuple[int, int], sca
         fig.labels.append(Label(label_w + margin - 2 * gap, y0 + h * scale / 2, labels[s], fs, "rm"))
     return fig
 
+
+
+def tracked_history_figure(weight_history: np.ndarray, units, image_shape: tuple[int, int], scale: int = 4,
+                           row_word: str = "epoch") -> Figure:
+    """Figure 2 of a model file's tracked units: column i of each snapshot is hidden unit ``units[i]``.
+
+    ``weight_history``: (n_snapshots, n_visible, n_tracked); ``units``: the tracked units' indices
+    (None or a wrong length: 0..n_tracked-1). Tiles are labelled with the real unit numbers.
+    """
+    hist = np.asarray(weight_history)
+    units = np.arange(hist.shape[2]) if units is None else np.asarray(units).reshape(-1)
+    if len(units) != hist.shape[2]:
+        units = np.arange(hist.shape[2])
+    fig = history_figure(hist, image_shape, scale=scale, units=np.arange(min(hist.shape[2], 16)),
+                         row_labels=[f"{row_word} {i}" for i in range(len(hist))])
+    for tile in fig.tiles:
+        if tile.unit is not None:
+            tile.unit = int(units[tile.unit])
+    return fig
 
 def reconstruction_figure(rbm, digits, rng: np.random.Generator, threshold: float = 0.5, top_k: int | None = None,
                           scale: int = 4, units=None) -> Figure:

@@ -15,7 +15,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from rbm_gui.config import TrainingConfig
 from rbm_gui.data import load_dataset
-from rbm_gui.engine import training
+from rbm_gui.engine import tuning
 from rbm_gui.engine.rbm import RBM
 from rbm_gui.engine.training import Trainer, TrainingDiverged
 from test_training import StepBits, plain, reference_cd1, toy_data
@@ -157,8 +157,8 @@ def test_probabilities_enter_the_positive_phase_as_they_are(centering, lit):
 @pytest.fixture(params=[False, True], ids=["all-rows", "lit-rows"])
 def lit(request, monkeypatch):
     if request.param:
-        monkeypatch.setattr(training, "LIT_MIN_HIDDEN", 1)
-        monkeypatch.setattr(training, "LIT_MAX_FRACTION", 1.0)
+        monkeypatch.setattr(tuning, "LIT_MIN_HIDDEN", 1)
+        monkeypatch.setattr(tuning, "LIT_MAX_FRACTION", 1.0)
     return request.param
 
 

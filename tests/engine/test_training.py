@@ -6,7 +6,7 @@ import pytest
 from rbm_gui.config import ConfigError, TrainingConfig
 from rbm_gui.engine.metrics import reconstruction_errors
 from rbm_gui.engine.numerics import sigmoid
-from rbm_gui.engine import training
+from rbm_gui.engine import tuning
 from rbm_gui.engine.training import Trainer, TrainingDiverged
 
 
@@ -26,8 +26,8 @@ def lit(request, monkeypatch):
     """Runs a test twice: as is (a toy model's products use all pixel rows), and with the
     products over visible units forced onto the rows of the pixels lit in the batch."""
     if request.param:
-        monkeypatch.setattr(training, "LIT_MIN_HIDDEN", 1)
-        monkeypatch.setattr(training, "LIT_MAX_FRACTION", 1.0)
+        monkeypatch.setattr(tuning, "LIT_MIN_HIDDEN", 1)
+        monkeypatch.setattr(tuning, "LIT_MAX_FRACTION", 1.0)
     return request.param
 
 
@@ -195,7 +195,7 @@ def test_products_over_the_lit_pixels_only_give_the_same_weights_on_mnist(kw, mo
     assert (data[:100] > 0).any(axis=0).mean() < 0.7     # a third of the pixels dark; 3 batches of 100, 1 of 30
     runs = []
     for min_hidden in (64, 10 ** 9):
-        monkeypatch.setattr(training, "LIT_MIN_HIDDEN", min_hidden)
+        monkeypatch.setattr(tuning, "LIT_MIN_HIDDEN", min_hidden)
         t = Trainer.create(data, TrainingConfig(n_hidden=64, epochs=3, batch_size=100, seed=1, **kw),
                            stochastic=stochastic)
         assert bool(t._lit_limit) == (min_hidden == 64)
@@ -298,7 +298,7 @@ def test_momentum_switched_on_after_plain_steps_on_the_lit_rows_continues_from_t
     data = load_dataset("mnist-sample", "train").binarize()[:300]
     runs = []
     for min_hidden in (64, 10 ** 9):
-        monkeypatch.setattr(training, "LIT_MIN_HIDDEN", min_hidden)
+        monkeypatch.setattr(tuning, "LIT_MIN_HIDDEN", min_hidden)
         t = Trainer.create(data, TrainingConfig(n_hidden=64, epochs=4, batch_size=100, momentum=0.0,
                                                 initial_momentum=0.0, weight_decay=0.0, centering=False))
         for _ in range(4):

@@ -32,7 +32,7 @@ def training_array(data, n_visible: int | None, stochastic: bool = False,
       with ``stochastic``, binarised afresh for every mini-batch with P(on) = value.
     Anything else (NaN, out of range, other dtypes) raises ValueError with what was wrong;
     ``any_values`` lets finite floats outside [0, 1] through, used as they are (as scikit-learn;
-    the trainer then stops only on non-finite updates, see ``training.MAX_WEIGHT_RMS``).
+    the trainer then stops only on non-finite updates, see ``tuning.MAX_WEIGHT_RMS``).
     """
     data = np.asarray(data)
     if data.ndim != 2 or data.shape[1] != (n_visible or data.shape[1]):

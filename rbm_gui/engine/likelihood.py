@@ -33,9 +33,15 @@ def _softplus_sum_rows(x: np.ndarray) -> np.ndarray:
     return pos + x.sum(axis=1)
 
 
-def exact_log_partition(rbm: RBM, chunk_bits: int = 10) -> float:
+class Cancelled(Exception):
+    """``should_stop`` asked an enumeration to stop."""
+
+
+def exact_log_partition(rbm: RBM, chunk_bits: int = 10, should_stop=None) -> float:
     """Exact log Z by enumerating all 2^n_hidden hidden states (float64).
 
+    ``should_stop``: a callable checked between blocks of 2^chunk_bits states (about a millisecond
+    each at 784 pixels); when it returns True, ``Cancelled`` is raised (a window closing).
     Raises ValueError when n_hidden > 24 (use ``ais_log_partition``).
     """
     nh = rbm.n_hidden
@@ -58,6 +64,8 @@ def exact_log_partition(rbm: RBM, chunk_bits: int = 10) -> float:
         x = np.empty_like(base_x)
         parts = np.empty(len(codes))
         for n, code in enumerate(codes):
+            if should_stop is not None and should_stop():
+                raise Cancelled("the enumeration was cancelled")
             bits = ((code >> np.arange(high)) & 1).astype(np.float64)
             np.add(base_x, W_high @ bits, out=x)
             parts[n] = logsumexp(base_ch + bits @ c_high + _softplus_sum_rows(x))

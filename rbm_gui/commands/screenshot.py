@@ -89,6 +89,8 @@ def run(args) -> int:
             if prepare is not None:      # a view may set itself up for the picture (e.g. dream: some steps)
                 _settle(app, 0.1)
                 prepare()
+            if window.session.message[1] != "error":
+                window.session.say("")          # an information banner would cover the view's top
             _settle(app, 0.3)
             image = window.grab()
             with atomic_path(args.out, suffix=".png") as tmp_png:

@@ -1,14 +1,16 @@
 """The banner: the session's message over the top of the views (it never pushes them down).
 
 It floats over its parent (not in a layout), can be dismissed with its x button, and is cleared
-when the user does the next thing (every action clears ``session.message`` first).
+when the user does the next thing (every action clears ``session.message`` first). Information
+goes by itself after ``INFO_SECONDS`` (it also stays in the status bar); errors stay until read.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton
 
+INFO_SECONDS = 8
 BANNER_ERROR = "QFrame#banner { background:#5a1a1a; border-radius:3px; } QLabel { color:#ffd7d7; }"
 BANNER_INFO = "QFrame#banner { background:#1d3550; border-radius:3px; } QLabel { color:#dbe9ff; }"
 
@@ -30,6 +32,9 @@ class Banner(QFrame):
         lay.setContentsMargins(8, 4, 4, 4)
         lay.addWidget(self.label, 1)
         lay.addWidget(self.close_button, 0, Qt.AlignTop)
+        self._info_timer = QTimer(self)
+        self._info_timer.setSingleShot(True)
+        self._info_timer.timeout.connect(self._info_expired)
         parent.installEventFilter(self)          # follow the parent's size
         session.connect("message", self._show)
         self._show(session.message)
@@ -46,6 +51,14 @@ class Banner(QFrame):
         self.setStyleSheet(BANNER_ERROR if kind == "error" else BANNER_INFO)
         self.setVisible(bool(text))
         self._place()
+        if text and kind != "error":
+            self._info_timer.start(int(INFO_SECONDS * 1000))
+        else:
+            self._info_timer.stop()
+
+    def _info_expired(self) -> None:
+        if self.session.message[1] != "error":
+            self.session.say("")
 
     def _place(self) -> None:
         p = self.parentWidget()

@@ -184,3 +184,14 @@ def test_the_pause_hint_goes_when_training_runs_again(qtbot, make_window):
     w.resume()
     assert "Paused" not in w.status.message.full_text
     w.stop()
+
+
+def test_information_leaves_the_banner_by_itself_errors_stay(qtbot, make_window, monkeypatch):
+    from rbm_gui.ui import banner
+    monkeypatch.setattr(banner, "INFO_SECONDS", 0.05)
+    w = make_window()
+    w.session.say("Saved m.npz")
+    qtbot.waitUntil(lambda: w.session.message[0] == "", timeout=2000)
+    w.session.say("Could not open m.npz: truncated", "error")
+    qtbot.wait(200)
+    assert w.session.message == ("Could not open m.npz: truncated", "error") and w.banner.isVisible()

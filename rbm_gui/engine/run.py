@@ -161,7 +161,10 @@ class TrainingRun:
         self._speed_steps += 1
         first = self._speed == 0.0 and (self._speed_seconds >= 0.02 or self._speed_steps >= 10)
         if self._speed_seconds >= SPEED_WINDOW or first:
-            self._speed = self._speed_samples / max(self._speed_seconds, 1e-9)
+            latest = self._speed_samples / max(self._speed_seconds, 1e-9)
+            # smoothed: another job or the GUI taking the core for a moment must not make
+            # "time left" jump by 2x between two readings
+            self._speed = latest if self._speed == 0.0 else 0.7 * self._speed + 0.3 * latest
             self._speed_seconds, self._speed_samples, self._speed_steps = 0.0, 0, 0
 
     def _epoch_end(self, info: StepInfo) -> EpochEnd:

@@ -101,7 +101,7 @@ class MainWindow(QMainWindow):
         lay = QVBoxLayout(central)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(self.tabs, 1)
-        self.banner = Banner(s, central)
+        self.banner = Banner(s, self.tabs)
         self.setCentralWidget(central)
 
     def _build_features(self) -> None:
@@ -149,11 +149,11 @@ class MainWindow(QMainWindow):
         s.connect("run_state", self._say_run_state)
 
     def _say_run_state(self, state: str) -> None:
-        # the hint belongs to the pause: it goes when training runs again
+        # the hint belongs to the pause; any older message is stale once training runs again
         if state == "paused":
             self.show_status(PAUSED_HINT)
-        elif self.status.message.full_text == PAUSED_HINT:
-            self.show_status("", 0)
+        elif state == "running" or self.status.message.full_text == PAUSED_HINT:
+            self.show_status("", 0)        # what was said before (stopped, an error) is over now
 
     def _restore_ui(self) -> None:
         window_settings.restore(self)

@@ -48,6 +48,7 @@ class StatusBar:
         self.epoch_label.setMinimumWidth(150)
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(200)
+        self.progress.setMinimumWidth(140)      # "batch 1200/1200" stays readable
         self.progress.setTextVisible(True)
         self.progress.setFormat("batch %v/%m")
         self.progress.setToolTip("Mini-batches done in the current epoch.")

@@ -92,7 +92,8 @@ class MetricsView(QWidget):
             n = min(len(epochs), len(y))
             x, y = epochs[:n], y[:n]
             ok = np.isfinite(y)
-            curve.setData(x[ok], y[ok])
+            # unmeasured epochs (NaN) break the line: sparse points must not read as a straight trend
+            curve.setData(x, y, connect="finite")
             shown = bool(ok.any()) or not epochs.size
             curve.setVisible(shown)
             legend, name = self._legend[key]
@@ -102,10 +103,12 @@ class MetricsView(QWidget):
                     legend.addItem(curve, name)
                 elif not shown and listed:
                     legend.removeItem(curve)
-        if epochs.size:     # one epoch axis for all plots, even when a series has a single point
-            last = max(1.0, float(epochs.max()))
-            for title, _series in PLOTS:
-                self.plots[title].setXRange(0, last, padding=0.03)
+        for title, _series in PLOTS:   # one epoch axis for all plots, even for a single point
+            if epochs.size:
+                self.plots[title].setXRange(0, max(1.0, float(epochs.max())), padding=0.03)
+                self.plots[title].enableAutoRange(axis="y")
+            else:                       # a new model: no axes left over from the old one
+                self.plots[title].enableAutoRange()
         ll = self.history.get("loglik_val") or self.history.get("loglik_train") or []
         if epochs.size and not any(math.isfinite(v) for v in ll):
             self.note.setText("Exact log-likelihood is computed only for models with at most 20 hidden units "

@@ -120,9 +120,6 @@ class _Worker(QObject):
                     log.exception("background job failed while closing")
         c._held.set()                  # nothing runs any more: as good as held
         c._emit = None
-        # Hand the worker back to the GUI thread before this thread ends, so that it is deleted
-        # there (deleting a QObject that lives in a finished thread crashed the process).
-        self.moveToThread(QCoreApplication.instance().thread())
         self.done.emit(reason, value)
         QThread.currentThread().quit()
 

@@ -195,3 +195,11 @@ def test_information_leaves_the_banner_by_itself_errors_stay(qtbot, make_window,
     w.session.say("Could not open m.npz: truncated", "error")
     qtbot.wait(200)
     assert w.session.message == ("Could not open m.npz: truncated", "error") and w.banner.isVisible()
+
+
+def test_the_history_first_unit_stays_within_the_tracked_units(qtbot, make_window):
+    w = make_window()                      # 10 hidden units, all tracked
+    w.show_tab("history")
+    hv = w.views["history"]
+    hv.first_spin.setValue(150)
+    assert hv.first_spin.value() == 9 and w.view_states.history.first_unit == 9

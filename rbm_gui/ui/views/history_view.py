@@ -117,6 +117,7 @@ class HistoryView(QWidget):
         snapshots = s.weight_history or []
         units = s.history_units if s.history_units is not None else np.zeros(0, dtype=np.int64)
         n = len(units)
+        self.first_spin.setMaximum(max(0, n - 1))     # only the tracked units can be shown
         if not snapshots or n == 0 or s.model is None:
             self.canvas.setText("No history yet: the tiles are recorded at the start and after every epoch.")
             self.canvas.adjustSize()

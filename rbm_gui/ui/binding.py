@@ -7,13 +7,13 @@ from the state never echo back as edits.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QSpinBox, QWidget
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QDoubleSpinBox, QSpinBox, QWidget
 
 INT_MAX = 2**31 - 1
 
 
 def widget_value(w: QWidget):
-    if isinstance(w, QCheckBox):
+    if isinstance(w, QAbstractButton):
         return w.isChecked()
     if isinstance(w, QComboBox):
         data = w.currentData()
@@ -25,7 +25,7 @@ def set_widget_value(w: QWidget, value) -> None:
     """Show ``value`` without emitting the widget's change signal."""
     blocked = w.blockSignals(True)
     try:
-        if isinstance(w, QCheckBox):
+        if isinstance(w, QAbstractButton):
             w.setChecked(bool(value))
         elif isinstance(w, QComboBox):
             i = w.findData(value)
@@ -39,11 +39,13 @@ def set_widget_value(w: QWidget, value) -> None:
 
 
 def edited_signal(w: QWidget):
-    if isinstance(w, QCheckBox):
+    if isinstance(w, QAbstractButton):
         return w.toggled
     if isinstance(w, QComboBox):
         return w.currentIndexChanged
-    return w.valueChanged
+    if isinstance(w, (QSpinBox, QDoubleSpinBox)):
+        return w.valueChanged
+    raise TypeError(f"cannot bind a {type(w).__name__}")
 
 
 class Binding:
@@ -56,5 +58,5 @@ class Binding:
 
     def refresh(self) -> None:
         value = self.read()
-        if widget_value(self.widget) != value:
+        if value is not None and widget_value(self.widget) != value:
             set_widget_value(self.widget, value)

@@ -7,36 +7,16 @@ sets it; no value is copied around elsewhere.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QAbstractButton, QComboBox, QDoubleSpinBox, QSpinBox
-
 from rbm_gui.app.observable import ANY, State
 from rbm_gui.app.view_state import restore_values
+from rbm_gui.ui.binding import Binding
 
 
 def bind(state: State, name: str, widget) -> None:
     """Keep ``widget`` (spin box, check box / checkable button, combo box with item data) and
-    ``state.<name>`` equal."""
-    if isinstance(widget, QComboBox):
-        def show(value):
-            i = widget.findData(value)
-            if i >= 0 and i != widget.currentIndex():
-                widget.setCurrentIndex(i)
-        widget.currentIndexChanged.connect(lambda _i: setattr(state, name, widget.currentData()))
-    elif isinstance(widget, QAbstractButton):
-        def show(value):
-            widget.setChecked(bool(value))
-        widget.toggled.connect(lambda checked: setattr(state, name, bool(checked)))
-    elif isinstance(widget, (QSpinBox, QDoubleSpinBox)):
-        cast = float if isinstance(widget, QDoubleSpinBox) else int
-
-        def show(value):
-            if value is not None and widget.value() != value:
-                widget.setValue(cast(value))
-        widget.valueChanged.connect(lambda v: setattr(state, name, cast(v)))
-    else:
-        raise TypeError(f"cannot bind a {type(widget).__name__}")
-    show(getattr(state, name))
-    state.connect(name, show)
+    ``state.<name>`` equal (the panel's ``ui.binding.Binding`` on a state property)."""
+    binding = Binding(widget, lambda: getattr(state, name), lambda value: setattr(state, name, value))
+    state.connect(name, lambda _value: binding.refresh())
 
 
 def persist(state: State, settings, prefix: str, names, limits: dict | None = None) -> None:

@@ -1,13 +1,17 @@
-"""Bind a widget to a value of a Qt-free state, both ways (glue's autoconnect, in a few lines).
+"""Bind a widget to a value of a Qt-free state, both ways (glue's autoconnect, in a few lines),
+and keep view options in the window's QSettings (``bind``, ``persist``).
 
-``bind(widget, read, write, on_edit)``: the widget shows ``read()`` whenever ``refresh()`` runs
-(the caller calls it when the state notifies), and a user edit calls ``on_edit(value)``. Writes
-from the state never echo back as edits.
+``Binding(widget, read, on_edit)``: the widget shows ``read()`` whenever ``refresh()`` runs, and a
+user edit calls ``on_edit(value)``; writes from the state never echo back as edits.
+``bind(state, name, widget)`` is that Binding on a ``State`` property, refreshed when it changes.
 """
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QDoubleSpinBox, QSpinBox, QWidget
+
+from rbm_gui.app.observable import ANY, State
+from rbm_gui.app.view_state import restore_values
 
 INT_MAX = 2**31 - 1
 
@@ -60,3 +64,23 @@ class Binding:
         value = self.read()
         if value is not None and widget_value(self.widget) != value:
             set_widget_value(self.widget, value)
+
+
+def bind(state: State, name: str, widget) -> None:
+    """Keep ``widget`` (spin box, check box / checkable button, combo box with item data) and
+    ``state.<name>`` equal (the panel's ``ui.binding.Binding`` on a state property)."""
+    binding = Binding(widget, lambda: getattr(state, name), lambda value: setattr(state, name, value))
+    state.connect(name, lambda _value: binding.refresh())
+
+
+def persist(state: State, settings, prefix: str, names, limits: dict | None = None) -> None:
+    """Restore ``names`` of ``state`` from ``settings`` (bad values ignored) and store every change."""
+    if settings is None:
+        return
+    names = tuple(names)
+    restore_values(state, {n: settings.value(f"{prefix}/{n}") for n in names}, limits)
+
+    def store(name, value):
+        if name in names:
+            settings.setValue(f"{prefix}/{name}", ("true" if value else "false") if isinstance(value, bool) else value)
+    state.connect(ANY, store)

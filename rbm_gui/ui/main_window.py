@@ -28,7 +28,7 @@ from rbm_gui.ui.runner import Runner
 from rbm_gui.ui.settings_panel import SettingsPanel
 from rbm_gui.ui.status_bar import StatusBar
 from rbm_gui.ui.training import TrainingControl
-from rbm_gui.ui.views.binding import persist
+from rbm_gui.ui.binding import persist
 
 
 PAUSED_HINT = "Paused: Space or Train resumes."

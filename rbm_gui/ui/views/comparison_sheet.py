@@ -12,7 +12,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from rbm_gui.app.explorer_state import EXPLORER_LIMITS, ExplorerState
-from rbm_gui.ui.views.binding import bind
+from rbm_gui.ui.binding import bind
 from rbm_gui.viz.mosaic import mosaic
 
 class ComparisonSheet(QWidget):

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHB
 
 from rbm_gui.app.dream_state import DREAM_LIMITS, PANEL_PAD, DreamState  # noqa: F401 (PANEL_PAD: tests)
 from rbm_gui.ui.registry import register_view
-from rbm_gui.ui.views.binding import bind, persist
+from rbm_gui.ui.binding import bind, persist
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QComboBox, QGraphicsRectItem, QHBoxLayout, QLabel
                                QVBoxLayout, QWidget)
 
 from rbm_gui.app.gallery_state import GalleryState
-from rbm_gui.ui.views.binding import bind
+from rbm_gui.ui.binding import bind
 from rbm_gui.viz.gallery import SelectedDigit
 from rbm_gui.viz.mosaic import mosaic
 

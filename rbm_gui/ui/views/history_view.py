@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QScrollArea, QSpinBox, QVBoxLayout, QWidget
 
 from rbm_gui.app.view_state import VIEW_LIMITS, HistoryState
-from rbm_gui.ui.views.binding import bind
+from rbm_gui.ui.binding import bind
 from rbm_gui.viz import tiles
 
 MARGIN_LEFT = 64

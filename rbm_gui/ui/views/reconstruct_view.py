@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, Q
 
 from rbm_gui.app.explorer_state import EXPLORER_LIMITS
 from rbm_gui.ui.registry import register_view
-from rbm_gui.ui.views.binding import bind, persist
+from rbm_gui.ui.binding import bind, persist
 from rbm_gui.ui.views.comparison_sheet import ComparisonSheet
 from rbm_gui.ui.views.drawing_board import DrawingBoard
 from rbm_gui.ui.views.gallery_view import GalleryView

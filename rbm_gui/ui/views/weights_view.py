@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QHBoxLayo
 
 from rbm_gui.app.data import DATA_HELP
 from rbm_gui.app.view_state import WeightsState
-from rbm_gui.ui.views.binding import bind
+from rbm_gui.ui.binding import bind
 from rbm_gui.ui.views.tile_overlay import TileOverlay
 from rbm_gui.viz import tiles
 from rbm_gui.viz.picture import ink_display

@@ -78,18 +78,19 @@ def weight_norms(rbm) -> np.ndarray:
     return np.linalg.norm(np.asarray(rbm.W, dtype=np.float64), axis=0)
 
 
-def _merge_top(best_p, best_i, p, idx, k):
-    """The k best (highest p, then lowest index) of the candidates per column.
+def _merge_top(best_p, best_i, pT, idx, k):
+    """The k best (highest p, then lowest index) of the candidates per unit.
 
-    best_p/best_i: (m, H) current candidates or None; p: (r, H) new probabilities with row indices
-    ``idx`` (r,). Only entries at least the column's k-th largest new value are candidates, so ties
-    are kept whole and the result does not depend on how the digits were chunked.
+    best_p/best_i: (m, H) current candidates or None; pT: (H, r) C-contiguous new probabilities
+    (units in rows: partitioning along contiguous rows is ~7x faster) of the digits ``idx`` (r,).
+    Only entries at least the unit's k-th largest new value are candidates, so ties are kept
+    whole and the result does not depend on how the digits were chunked.
     """
-    r, h = p.shape
+    h, r = pT.shape
     kk = min(k, r)
-    kth = np.partition(p, r - kk, axis=0)[r - kk]           # (H,) the kk-th largest per column
-    rows, cols = np.nonzero(p >= kth)
-    cand_p, cand_i, cand_c = p[rows, cols], idx[rows], cols
+    kth = np.partition(pT, r - kk, axis=1)[:, r - kk]        # (H,) the kk-th largest per unit
+    cols, rows = np.nonzero(pT >= kth[:, None])
+    cand_p, cand_i, cand_c = pT[cols, rows], idx[rows], cols
     if best_p is not None:
         m = best_p.shape[0]
         cand_p = np.concatenate([cand_p, best_p.ravel()])
@@ -136,10 +137,12 @@ def unit_statistics(rbm, V: np.ndarray, labels: np.ndarray | None = None, top_k:
         p = rbm.hidden_probs(V[s:s + chunk])
         total += p.sum(axis=0, dtype=np.float64)
         if labels is not None:
-            onehot = np.zeros((len(p), n_classes), dtype=np.float32)
-            onehot[np.arange(len(p)), labels[s:s + chunk]] = 1.0
-            sums += (onehot.T @ p).astype(np.float64)
-        best_p, best_i = _merge_top(best_p, best_i, p, np.arange(s, s + len(p)), top_k)
+            # masked sums, not a one-hot matrix product: that thin product took 0.2 s per chunk
+            # on two busy cores with OpenBLAS's threads (~3 ms this way)
+            lab = labels[s:s + chunk]
+            for c in np.unique(lab):
+                sums[c] += p[lab == c].sum(axis=0, dtype=np.float64)
+        best_p, best_i = _merge_top(best_p, best_i, np.ascontiguousarray(p.T), np.arange(s, s + len(p)), top_k)
     class_means = counts = None
     if labels is not None:
         counts = np.bincount(labels, minlength=n_classes).astype(np.int64)

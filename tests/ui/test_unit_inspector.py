@@ -129,3 +129,23 @@ def test_sorting_by_weight_norm_reorders_tiles_and_clicks_hit_the_right_unit(qtb
     view.marked_button.click()
     assert {8, 10} <= w.session.overrides.off and not st.marked
     assert (view.overlay.status[[8, 10]] == 1).all()
+
+
+def test_ctrl_z_undoes_a_knock_out_and_a_new_model_forgets_the_overrides(qtbot, make_window):
+    w = make_window(CONFIG)
+    qtbot.waitExposed(w)
+    w.session.overrides.knock_out(1)
+    w.session.overrides.knock_out(2)
+    assert "Ctrl+Z" in [k.toString() for k in w.act_undo.shortcuts()]
+    assert {"Ctrl+Y", "Ctrl+Shift+Z"} <= {k.toString() for k in w.act_redo.shortcuts()}
+    # the keys reach the actions from the mosaic (a focused text box keeps Ctrl+Z for its own text)
+    target = w.weights_view.glw
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow, timeout=5000)
+    target.setFocus()
+    QTest.keyClick(target, Qt.Key_Z, Qt.ControlModifier)
+    assert w.session.overrides.off == {1}
+    QTest.keyClick(target, Qt.Key_Y, Qt.ControlModifier)
+    assert w.session.overrides.off == {1, 2}
+    w.new_model()
+    assert not w.session.overrides.active and not w.act_undo.isEnabled() and not w.units.indicator.isVisible()

@@ -47,6 +47,8 @@ def build_edit_menu(window, mb) -> None:
     window.act_redo = window.make_action("Redo", o.redo, QKeySequence.Redo, "Redo what Undo took back.")
     window.act_release_all = window.make_action("All units as trained", o.release_all, None,
                                                 "Release every knocked-out or forced-on unit (undoable).")
+    window.act_undo.setShortcuts(QKeySequence.Undo)       # every platform binding (Redo: Ctrl+Y and Ctrl+Shift+Z)
+    window.act_redo.setShortcuts(QKeySequence.Redo)
     for a in (window.act_undo, window.act_redo, window.act_release_all):
         window.edit_menu.addAction(a)
 

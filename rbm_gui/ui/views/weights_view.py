@@ -13,13 +13,14 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
-                               QPushButton, QSpinBox, QToolTip, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
+                               QSpinBox, QToolTip, QVBoxLayout, QWidget)
 
 from rbm_gui.app.data import DATA_HELP
 from rbm_gui.app.view_state import WeightsState
 from rbm_gui.ui.binding import bind
 from rbm_gui.ui.views.tile_overlay import TileOverlay
+from rbm_gui.ui.views.unit_controls import UnitControls
 from rbm_gui.viz import tiles
 from rbm_gui.viz.picture import ink_display
 
@@ -31,10 +32,6 @@ def _image_box(glw: pg.GraphicsLayoutWidget, row: int = 0, col: int = 0) -> tupl
     img = pg.ImageItem()
     vb.addItem(img)
     return vb, img
-
-
-ORDER_CHOICES = (("unit", "Unit number"), ("activity", "Activity"), ("selectivity", "Selectivity"),
-                 ("weight_norm", "Weight norm |w|"))
 
 
 class WeightsView(QWidget):
@@ -88,32 +85,9 @@ class WeightsView(QWidget):
         self.per_tile = QCheckBox("Scale tiles separately")
         self.per_tile.setToolTip(DATA_HELP["per_tile"])
         form.addRow(self.per_tile)
-        self.order_combo = QComboBox()
-        for key, text in ORDER_CHOICES:
-            self.order_combo.addItem(text, key)
-        self.order_combo.setToolTip("Tile order: by unit number, or highest first by activity (mean P(h=1|v)), "
-                                    "selectivity (1 - normalised entropy of the class means) or |w|; "
-                                    "activity and selectivity are measured on the first 2,000 test digits.")
-        self.top_spin = QSpinBox()
-        self.top_spin.setRange(0, 10_000)
-        self.top_spin.setSpecialValueText("all")
-        self.top_spin.setToolTip("Show only the first N units in this order (all: every unit).")
-        order_row = QHBoxLayout()          # one row: the side panel must not make the window taller
-        order_row.addWidget(self.order_combo, 1)
-        order_row.addWidget(QLabel("first"))
-        order_row.addWidget(self.top_spin)
-        form.addRow("Sort", order_row)
         sl.addLayout(form)
-        row = QHBoxLayout()
-        self.knock_shown_button = QPushButton("Knock out shown")
-        self.knock_shown_button.setToolTip("Force every unit shown in the mosaic off (Edit > Undo brings them back).")
-        self.knock_shown_button.clicked.connect(self.knock_out_shown)
-        self.marked_button = QPushButton("Knock out marked")
-        self.marked_button.setToolTip("Ctrl+click tiles to mark several units, then force them all off.")
-        self.marked_button.clicked.connect(self.knock_out_marked)
-        row.addWidget(self.knock_shown_button)
-        row.addWidget(self.marked_button)
-        sl.addLayout(row)
+        self.unit_controls = UnitControls(self, sl)     # sort, filter, knock out many
+        self.marked_button = self.unit_controls.marked_button
         self.active_label = QLabel()
         self.active_label.setWordWrap(True)
         sl.addWidget(self.active_label)
@@ -139,8 +113,6 @@ class WeightsView(QWidget):
 
         bind(state, "threshold", self.threshold_spin)
         bind(state, "per_tile", self.per_tile)
-        bind(state, "order_by", self.order_combo)
-        bind(state, "show_top", self.top_spin)
         for name in ("threshold", "per_tile", "order_by", "show_top", "marked"):
             state.connect(name, lambda _v: self.refresh())
         for name in ("probe_index", "probe_digit"):
@@ -284,15 +256,7 @@ class WeightsView(QWidget):
         return QPointF(x + w / 2, y + h / 2)
 
     def knock_out_shown(self) -> None:
-        rbm = self.rbm
-        if rbm is not None:
-            shown = np.arange(rbm.n_hidden) if self.units_shown is None else self.units_shown
-            self.session.overrides.knock_out(shown)
-
-    def knock_out_marked(self) -> None:
-        if self.state.marked:
-            self.session.overrides.knock_out(sorted(self.state.marked))
-            self.state.marked = frozenset()
+        self.unit_controls.knock_out_shown()
 
     def hover_text(self, k: int) -> str:
         return self.state.unit_text(k)

@@ -23,7 +23,8 @@ EMPTY = (frozenset(), frozenset())
 def apply(rbm: RBM | None, off=(), on=()) -> RBM | None:
     """The effective model: ``rbm`` with the ``off`` units forced to 0 and the ``on`` units to 1.
 
-    Returns ``rbm`` itself when nothing is forced; otherwise a read-only RBM sharing W and b.
+    Returns ``rbm`` itself when nothing is forced; otherwise a read-only RBM sharing W, b (and the
+    label units U, d of a labelled model).
     """
     if rbm is None:
         return None
@@ -36,8 +37,10 @@ def apply(rbm: RBM | None, off=(), on=()) -> RBM | None:
         if units:
             idx = np.asarray(sorted(units), dtype=np.int64)
             reach = np.abs(np.asarray(rbm.W[:, idx], dtype=np.float64)).sum(axis=0) + MARGIN
+            if rbm.U is not None:       # a labelled model: one label unit is on, adding at most max |U|
+                reach += np.abs(np.asarray(rbm.U[:, idx], dtype=np.float64)).max(axis=0)
             c[idx] = (sign * reach).astype(np.float32)
-    out = RBM(rbm.W, rbm.b, c, rbm.image_shape)
+    out = RBM(rbm.W, rbm.b, c, rbm.image_shape, rbm.U, rbm.d)
     out.c.flags.writeable = False
     return out
 
@@ -167,4 +170,5 @@ def metrics_text(overrides: UnitOverrides) -> str:
         return f"With {head}: measuring..."
     parts = [f"{label} {m['effective'][k]:.4g} (trained {m['trained'][k]:.4g})"
              for k, label in METRIC_NAMES.items() if k in m["effective"] and k in m["trained"]]
-    return f"With {head}: " + ", ".join(parts) + "."
+    at = f" at epoch {m['epoch']}" if "epoch" in m else ""
+    return f"With {head}{at}: " + ", ".join(parts) + "."

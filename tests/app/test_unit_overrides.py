@@ -110,3 +110,19 @@ def test_a_new_model_clears_the_overrides_and_their_undo():
     s.overrides.knock_out(1)
     s.new_model()
     assert not s.overrides.active and not s.overrides.can_undo() and s.effective_model is s.model
+
+
+def test_a_labelled_model_keeps_its_label_units_and_forced_units_hold_with_any_label():
+    from rbm_gui.engine.rbm import RBM
+    rng = np.random.default_rng(3)
+    m = RBM(rng.normal(0, 0.3, (784, 6)), rng.normal(0, 1, 784), rng.normal(0, 1, 6),
+            U=rng.normal(0, 5, (10, 6)), d=rng.normal(0, 1, 10)).snapshot()
+    eff = apply(m, off=[0], on=[1])
+    assert np.shares_memory(eff.U, m.U) and np.array_equal(eff.d, m.d)
+    V = rng.random((20, 784))
+    for label in range(10):
+        y = np.zeros((20, 10), np.float32)
+        y[:, label] = 1
+        P = eff.hidden_probs(V, y)
+        assert (P[:, 0] == 0).all() and (P[:, 1] == 1).all()
+        np.testing.assert_array_equal(P[:, 2:], m.hidden_probs(V, y)[:, 2:])

@@ -149,3 +149,19 @@ def test_ctrl_z_undoes_a_knock_out_and_a_new_model_forgets_the_overrides(qtbot, 
     assert w.session.overrides.off == {1, 2}
     w.new_model()
     assert not w.session.overrides.active and not w.act_undo.isEnabled() and not w.units.indicator.isVisible()
+
+
+def test_the_metrics_comparison_follows_training_while_units_are_knocked_out(qtbot, make_window):
+    w = make_window(TrainingConfig(n_hidden=12, epochs=1, batch_size=20))
+    qtbot.waitExposed(w)
+    o = w.session.overrides
+    o.knock_out([0, 1])
+    qtbot.waitUntil(lambda: o.metrics is not None, timeout=20_000)
+    assert o.metrics["epoch"] == 0 and o.metrics["effective"]["dead_units"] >= 2
+    w.session.change_setting("epochs", 3)
+    w.train()
+    wait_finished(qtbot, w)
+    qtbot.waitUntil(lambda: o.metrics is not None and o.metrics["epoch"] == 3, timeout=20_000)
+    assert "at epoch 3" in w.metrics_view.overrides_note.text()
+    assert o.off == {0, 1}                      # training kept the forced units (and trained all of them)
+    assert not np.array_equal(w.session.rbm.W[:, 0], w.session.weight_history[0][:, 0])

@@ -23,6 +23,7 @@ class UnitActions:
         self.inspector = None
         self.stats_job = None
         self.metrics_job = None
+        self._metrics_pending = False      # an epoch ended while the comparison was being measured
         self.indicator = QLabel()
         self.indicator.setObjectName("overrides_indicator")
         self.indicator.setStyleSheet(INDICATOR_STYLE)
@@ -39,7 +40,7 @@ class UnitActions:
         window.weights_view.unitClicked.connect(self.open)
         s.overrides.connect("forced", self._on_forced)
         s.model_replaced.connect(lambda *_: self._schedule_stats())
-        s.connect("epochs_done", lambda _e: self._schedule_stats())
+        s.connect("epochs_done", self._on_epoch)
         s.connect("data", lambda _d: self._schedule_stats())
         window.act_save.triggered.connect(self._after_save)
         window.act_save_as.triggered.connect(self._after_save)
@@ -96,21 +97,34 @@ class UnitActions:
         self.indicator.setVisible(o.active)
         self._measure_override_metrics()
 
-    def _measure_override_metrics(self) -> None:
-        """The cheap metrics of the trained and the effective model on the same digits (Metrics tab)."""
+    def _on_epoch(self, _epoch) -> None:
+        self._schedule_stats()
+        if self.session.overrides.active:        # the comparison follows training, one job at a time
+            if self.metrics_job is not None:
+                self._metrics_pending = True
+            else:
+                self._measure_override_metrics(keep=True)
+
+    def _measure_override_metrics(self, keep: bool = False) -> None:
+        """The cheap metrics of the trained and the effective model on the same digits (Metrics tab).
+
+        ``keep``: the shown figures stay until the new ones arrive (a new epoch, same forced units).
+        """
         s, o = self.session, self.session.overrides
         if self.metrics_job is not None:
             self.metrics_job.cancel()
             self.metrics_job = None
-        o.metrics = None
+        self._metrics_pending = False
+        if not keep:
+            o.metrics = None
         if not o.active or s.model is None or s.data is None or s.data.n_visible != s.model.n_visible:
             return
-        trained, effective, forced = s.model, s.effective_model, o.forced
+        trained, effective, forced, epoch = s.model, s.effective_model, o.forced, s.epochs_done
         d = s.data
 
         def job(control):
             yield "start"                # a cancel before the work is honoured here
-            return compare_metrics(trained, effective, d.monitor_train, d.monitor_val)
+            return {**compare_metrics(trained, effective, d.monitor_train, d.monitor_val), "epoch": epoch}
 
         def done(result):
             if o.forced == forced:       # not an older override's figures
@@ -121,6 +135,8 @@ class UnitActions:
     def _metrics_done(self, job) -> None:
         if self.metrics_job is job:
             self.metrics_job = None
+            if self._metrics_pending and self.session.overrides.active:
+                self._measure_override_metrics(keep=True)
 
     def _after_save(self, *_) -> None:
         o = self.session.overrides

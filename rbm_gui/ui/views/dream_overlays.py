@@ -1,0 +1,62 @@
+"""Light items over the dream mosaic: the clamped pixels tinted in every chain (one RGBA ImageItem)
+and, for labelled models, each chain's most likely digit in its tile's corner (one TextItem per chain,
+at most 16, whose text changes only when the digit or its rounded probability does).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+from rbm_gui.ui.views.class_strip import class_colour
+from rbm_gui.ui.views.mask_brush import mask_rgba
+from rbm_gui.viz.mosaic import MosaicLayout, mosaic
+
+#: the mosaic's tint is lighter than the brush's: the chains stay readable under it
+MOSAIC_TINT = (30, 110, 255, 70)
+
+
+class MosaicOverlays:
+    def __init__(self, vb: pg.ViewBox):
+        self.vb = vb
+        self.tint = pg.ImageItem()
+        self.tint.setZValue(5)
+        vb.addItem(self.tint)
+        self.labels: list[pg.TextItem] = []
+        self.texts: list[str] = []         # what each label shows (tests read it)
+        self._tint_key = None
+
+    def draw_mask(self, layout: MosaicLayout | None, mask: np.ndarray | None) -> None:
+        """Tint the clamped pixels of every tile (nothing without a mask)."""
+        if self._tint_key is not None and self._tint_key[0] == layout and self._tint_key[1] is mask:
+            return
+        self._tint_key = (layout, mask)      # the mask itself: masks are never edited in place
+        if layout is None or mask is None or mask.size != layout.tile_shape[0] * layout.tile_shape[1]:
+            self.tint.clear()
+            return
+        tiles = np.broadcast_to(np.asarray(mask, bool).reshape(layout.tile_shape), (layout.n, *layout.tile_shape))
+        on = mosaic(tiles.astype(np.uint8), cols=layout.cols, pad=layout.pad, fill=0) > 0
+        self.tint.setImage(mask_rgba(on, on.shape, MOSAIC_TINT), levels=(0, 255), autoLevels=False)
+
+    def draw_labels(self, layout: MosaicLayout | None, probs: np.ndarray | None) -> None:
+        """Each chain's most likely digit and its probability in the tile's top-left corner."""
+        n = 0 if layout is None or probs is None else layout.n
+        while len(self.labels) < n:
+            item = pg.TextItem(anchor=(0, 0), fill=pg.mkBrush(20, 24, 32, 200))
+            item.setZValue(10)
+            self.vb.addItem(item)
+            self.labels.append(item)
+            self.texts.append("")
+        for i, item in enumerate(self.labels):
+            item.setVisible(i < n)
+        if not n:
+            return
+        best = np.argmax(probs, axis=1)
+        for i in range(n):
+            k = int(best[i])
+            text = f"{k} {probs[i, k]:.0%}"
+            if text != self.texts[i]:
+                self.texts[i] = text
+                self.labels[i].setText(text, color=class_colour(k))
+            y, x = layout.origin(i)
+            self.labels[i].setPos(x, y)

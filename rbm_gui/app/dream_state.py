@@ -143,7 +143,8 @@ class DreamState(State):
         """A new snapshot: continue with it when following (a replaced model restarts, below)."""
         if rbm is None:
             self._clear()
-        elif self.chains is None or self.chains.rbm.n_visible != rbm.n_visible:
+        elif (self.chains is None or self.chains.rbm.n_visible != rbm.n_visible
+              or self.chains.rbm.n_labels != rbm.n_labels):       # label units come or go: new chains
             self._new_chains(rbm)
         elif self.follow:
             self.chains.set_model(rbm)

@@ -88,10 +88,10 @@ def test_the_temperature_slider_reaches_the_chains(qtbot, make_window):
     v = dream(make_window())
     slider = v.steer.temp_slider
     assert slider_to_temperature(slider.value()) == 1.0
-    slider.setValue(temperature_to_slider(3.0))
-    assert v.state.controls.temperature == 3.0 and v.steer.temp_label.text() == "T = 3.00"
+    slider.setValue(78)                         # 0.5 * 10 ** 0.78 = 3.01
+    assert v.state.controls.temperature == 3.01 and v.steer.temp_label.text() == "T = 3.01"
     v.step(4)
-    ref = DreamChains(v.rbm, v.starts, v.seed, temperature=3.0)
+    ref = DreamChains(v.rbm, v.starts, v.seed, temperature=3.01)
     ref.step(4)
     imgs = ref.images("probs")
     np.testing.assert_array_equal(v.frame, compose_frame(imgs, scale=1, cols=chain_columns(imgs.shape[0]),

@@ -54,11 +54,12 @@ class ClassStrip(QWidget):
         self.image.setLookupTable(class_lut())
         self.plot.addItem(self.image)
         self.legend = QLabel()
+        self.legend.setStyleSheet("QLabel { background: rgb(24, 28, 36); color: #c8d0dc; padding: 2px 6px; }")
         self.legend.setToolTip("Each chain's most likely digit P(y|v) at each of the recent steps.")
         self.codes: np.ndarray | None = None      # the uint8 image last drawn (tests read it)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(2)
+        lay.setSpacing(0)
         lay.addWidget(self.glw, 1)
         lay.addWidget(self.legend)
         self._shape = None

@@ -42,7 +42,10 @@ class MosaicOverlays:
         """Each chain's most likely digit and its probability in the tile's top-left corner."""
         n = 0 if layout is None or probs is None else layout.n
         while len(self.labels) < n:
-            item = pg.TextItem(anchor=(0, 0), fill=pg.mkBrush(20, 24, 32, 200))
+            item = pg.TextItem(anchor=(0, 0), color="w")
+            font = item.textItem.font()
+            font.setBold(True)
+            item.setFont(font)
             item.setZValue(10)
             self.vb.addItem(item)
             self.labels.append(item)
@@ -57,6 +60,8 @@ class MosaicOverlays:
             text = f"{k} {probs[i, k]:.0%}"
             if text != self.texts[i]:
                 self.texts[i] = text
-                self.labels[i].setText(text, color=class_colour(k))
+                # white on the class colour: readable for every class, and the strip's colour key
+                self.labels[i].fill = pg.mkBrush(*class_colour(k), 230)
+                self.labels[i].setText(text)
             y, x = layout.origin(i)
             self.labels[i].setPos(x, y)

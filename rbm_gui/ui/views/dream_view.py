@@ -162,6 +162,7 @@ class DreamView(QWidget):
 
         pictures = QVBoxLayout()
         pictures.setContentsMargins(0, 0, 0, 0)
+        pictures.setSpacing(0)
         pictures.addWidget(self.glw, 1)
         pictures.addWidget(self.strip)
         lay = QHBoxLayout(self)

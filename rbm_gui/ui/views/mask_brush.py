@@ -97,7 +97,7 @@ class MaskBrush(QWidget):
         self.controls = controls
         self.digit: np.ndarray | None = None
         self.canvas = MaskCanvas(self._press, self._drag)
-        self.canvas.setMinimumSize(150, 150)
+        self.canvas.setFixedHeight(200)
         self.canvas.setToolTip("Paint the pixels to clamp: they keep the start digit's values at every step "
                                "and the chains fill in the rest (inpainting). Right button erases.")
         self.paint_radio = QRadioButton("Paint")

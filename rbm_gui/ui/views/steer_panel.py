@@ -102,8 +102,9 @@ class SteerPanel(QWidget):
         lay.addWidget(self.label_row)
         lay.addWidget(temp_box)
         lay.addWidget(mix)
-        lay.addWidget(clamp, 1)
+        lay.addWidget(clamp)
         lay.addWidget(self.support_label)
+        lay.addStretch(1)
         self._on_temperature(controls.temperature)
 
     # ------------------------------------------------------------------ state -> widgets

@@ -123,7 +123,7 @@ def test_the_label_selector_and_the_strip_show_for_labelled_models_only(qtbot, m
     assert (codes[:, -13:] > 0).all() and (codes[:, :-13] == 0).all()
     np.testing.assert_array_equal(codes[:, -1] - 1, np.argmax(v.state.label_probs, axis=1))
     best = np.argmax(v.state.label_probs, axis=1)
-    assert [t.split()[0] for t in v.overlays.texts[:8]] == [str(k) for k in best]
+    assert v.overlays.texts[:8] == [str(k) for k in best]
     assert all(lab.isVisible() for lab in v.overlays.labels[:8])
     shown(w.session, w.session.new_model())     # back to an unlabelled model: selector, strip, digits go
     assert not v.steer.label_row.isVisibleTo(v) and not v.strip.isVisibleTo(v)

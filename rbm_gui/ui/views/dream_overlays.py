@@ -1,6 +1,6 @@
 """Light items over the dream mosaic: the clamped pixels tinted in every chain (one RGBA ImageItem)
 and, for labelled models, each chain's most likely digit in its tile's corner (one TextItem per chain,
-at most 16, whose text changes only when the digit or its rounded probability does).
+at most 16, whose text is set only when the digit changes: setting 16 texts per redraw cost ~4 ms).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ class MosaicOverlays:
         self.labels: list[pg.TextItem] = []
         self.texts: list[str] = []         # what each label shows (tests read it)
         self._tint_key = None
+        self._placed: MosaicLayout | None = None      # the layout the labels were placed for
 
     def draw_mask(self, layout: MosaicLayout | None, mask: np.ndarray | None) -> None:
         """Tint the clamped pixels of every tile (nothing without a mask)."""
@@ -39,7 +40,7 @@ class MosaicOverlays:
         self.tint.setImage(mask_rgba(on, on.shape, MOSAIC_TINT), levels=(0, 255), autoLevels=False)
 
     def draw_labels(self, layout: MosaicLayout | None, probs: np.ndarray | None) -> None:
-        """Each chain's most likely digit and its probability in the tile's top-left corner."""
+        """Each chain's most likely digit (argmax of ``probs``, (n_chains, n_labels)) in its tile's corner."""
         n = 0 if layout is None or probs is None else layout.n
         while len(self.labels) < n:
             item = pg.TextItem(anchor=(0, 0), color="w")
@@ -55,13 +56,16 @@ class MosaicOverlays:
         if not n:
             return
         best = np.argmax(probs, axis=1)
+        place = layout != self._placed
+        self._placed = layout
         for i in range(n):
             k = int(best[i])
-            text = f"{k} {probs[i, k]:.0%}"
+            text = str(k)
             if text != self.texts[i]:
                 self.texts[i] = text
                 # white on the class colour: readable for every class, and the strip's colour key
                 self.labels[i].fill = pg.mkBrush(*class_colour(k), 230)
                 self.labels[i].setText(text)
-            y, x = layout.origin(i)
-            self.labels[i].setPos(x, y)
+            if place:
+                y, x = layout.origin(i)
+                self.labels[i].setPos(x, y)

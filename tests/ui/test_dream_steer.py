@@ -7,7 +7,6 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from rbm_gui.app.dream_controls import steerable
 from rbm_gui.engine.dream import DreamChains
 from rbm_gui.io.export import chain_columns, compose_frame
 from rbm_gui.ui.views.dream_view import PANEL_PAD
@@ -15,11 +14,6 @@ from rbm_gui.ui.views.steer_panel import slider_to_temperature, temperature_to_s
 from tests.app.test_dream_controls import labelled_model
 from tests.app.test_view_state import shown
 from tests.ui.explorer_helpers import explorer
-
-ENGINE = DreamChains.__new__(DreamChains)
-needs_engine = pytest.mark.skipif(steerable(ENGINE) != {"label", "clamp", "temperature", "tempering"},
-                                  reason="the steerable dream engine (branch dreams) is not merged yet")
-
 
 def _mouse(view, item, kind, row, col, button=Qt.LeftButton):
     """A mouse event at the centre of pixel (row, col) of ``item`` in graphics view ``view``."""
@@ -71,11 +65,13 @@ def test_the_brush_paints_the_mask_over_the_first_start_digit_with_undo_and_pres
     np.testing.assert_array_equal(brush.digit, v.starts[0])
 
 
-@needs_engine
 def test_a_painted_mask_keeps_the_clamped_pixels_at_the_start_digits_values(qtbot, make_window):
     v = dream(make_window())
-    qtbot.mouseClick(v.steer.brush.preset_btns["top"], Qt.LeftButton)
+    v.step(3)
+    qtbot.mouseClick(v.steer.brush.preset_btns["top"], Qt.LeftButton)      # live: the chains go on from step 3
+    assert v.step_count == 3 and v.state.chains.clamp is not None
     clamp = v.state.controls.mask.reshape(-1)
+    np.testing.assert_array_equal(v.state.chains.clamp, clamp)
     for _ in range(6):
         qtbot.mouseClick(v.step_btn, Qt.LeftButton)
         np.testing.assert_array_equal(v.state.chains.samples[:, clamp], v.starts[:, clamp] >= 0.5)
@@ -83,7 +79,6 @@ def test_a_painted_mask_keeps_the_clamped_pixels_at_the_start_digits_values(qtbo
     assert not v.steer.support_label.isVisibleTo(v)
 
 
-@needs_engine
 def test_the_temperature_slider_reaches_the_chains(qtbot, make_window):
     v = dream(make_window())
     slider = v.steer.temp_slider
@@ -130,7 +125,6 @@ def test_the_label_selector_and_the_strip_show_for_labelled_models_only(qtbot, m
     assert not any(lab.isVisible() for lab in v.overlays.labels)
 
 
-@needs_engine
 def test_a_clamped_label_makes_a_labelled_model_dream_of_that_digit(qtbot, make_window):
     w = make_window()
     v = dream(w)
@@ -149,12 +143,14 @@ def test_tempering_controls_and_swap_rates(qtbot, make_window):
     v.steer.k_spin.setValue(3)
     assert v.state.controls.tempering and v.state.controls.tempering_k == 3 and v.steer.k_spin.isEnabled()
     v.step(20)
-    if "tempering" in steerable(v.state.chains):
-        assert len(v.state.chains.temperatures) == 3 and len(v.state.chains.swap_rates) == 2
-        assert v.steer.swap_label.text().startswith("Temperatures: 1")
-        assert v.steer.swap_label.text().count("%") == 2
-    else:                                       # an engine without tempering says so
-        assert v.steer.support_label.isVisibleTo(v) and "tempering" in v.steer.support_label.text()
+    chains = v.state.chains
+    assert chains.tempering == 3 and len(chains.temperatures) == 3 and chains.temperatures[0] == 1.0
+    text = v.steer.swap_label.text()
+    assert text.startswith("Temperatures: 1 ") and text.count("%") == 2
+    assert text.endswith(" ".join(f"{r:.0%}" for r in chains.swap_rates))
+    assert not v.steer.support_label.isVisibleTo(v)
+    v.steer.temper_check.setChecked(False)
+    assert chains.tempering is None and v.steer.swap_label.text() == "Plain Gibbs sampling."
 
 
 def test_the_drawing_boards_mask_tool_sends_the_mask_with_the_drawing(qtbot, make_window):

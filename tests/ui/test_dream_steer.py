@@ -170,3 +170,14 @@ def test_the_drawing_boards_mask_tool_sends_the_mask_with_the_drawing(qtbot, mak
     np.testing.assert_array_equal(v.starts[0], board.canvas.reshape(-1))
     board.clear_btn.click()                                                 # with the Mask tool: the mask
     assert not board.mask.any() and board.canvas.sum() == 17
+
+
+def test_temperature_and_tempering_are_remembered_but_not_the_mask_or_label(qtbot, make_window):
+    v = dream(make_window())
+    v.steer.temp_slider.setValue(60)
+    v.steer.temper_check.setChecked(True)
+    v.steer.k_spin.setValue(6)
+    v.steer.brush.preset_btns["left"].click()
+    c = dream(make_window()).state.controls       # a second window on the same settings file
+    assert (c.temperature, c.tempering, c.tempering_k) == (slider_to_temperature(60), True, 6)
+    assert c.mask is None and c.label is None

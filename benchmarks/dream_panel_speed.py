@@ -90,14 +90,16 @@ def main() -> None:
             print(f"{tag:>8} {name:>7}: engine step {e * 1e3:6.2f} ms | panel step + redraw {p * 1e3:6.2f} ms"
                   f"  -> {1 / p:5.0f} steps/s (target 120)")
 
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     report("idle")
     stop = threading.Event()
     trainer = Trainer.create(load_dataset("mnist-sample", "train").binarize(),
                              TrainingConfig(n_hidden=args.hidden, epochs=10_000))
 
     def train():
-        while not stop.is_set():
-            trainer.step()
+        with trainer:
+            while not stop.is_set():
+                trainer.step()
     t = threading.Thread(target=train, daemon=True)
     t.start()
     time.sleep(0.5)

@@ -34,7 +34,9 @@ def _stroke(view, item, points, button=Qt.LeftButton):
 
 def dream(w):
     w.show_tab("dream")
-    return w.views["dream"]
+    v = w.views["dream"]
+    v.side_tabs.setCurrentIndex(1)                 # the steering controls' page
+    return v
 
 
 def test_the_brush_paints_the_mask_over_the_first_start_digit_with_undo_and_presets(qtbot, make_window):

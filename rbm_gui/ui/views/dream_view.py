@@ -12,8 +12,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel,
+                               QPushButton, QScrollArea, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
 
 from rbm_gui.app.dream_state import DREAM_LIMITS, PANEL_PAD, DreamState  # noqa: F401 (PANEL_PAD: tests)
 from rbm_gui.app.dream_controls import CONTROL_LIMITS
@@ -79,7 +79,6 @@ class DreamView(QWidget):
         self.strip = ClassStrip()
         self.strip.setFixedHeight(150)
         self.steer = SteerPanel(self.state.controls)
-        self.steer.setFixedWidth(250)
         self._starts_shown = None
 
         self.counter = QLabel("step 0")
@@ -144,21 +143,34 @@ class DreamView(QWidget):
         form.addRow(self.new_btn)
         run = QGroupBox("Run")
         rform = QFormLayout(run)
-        rform.addRow(buttons)
         rform.addRow("Speed", self.speed_spin)
         rform.addRow("Stop after", self.stop_spin)
         rform.addRow("Show", self.show_combo)
         rform.addRow(self.follow_check)
+        settings = QWidget()
+        stl = QVBoxLayout(settings)
+        stl.setContentsMargins(2, 2, 2, 2)
+        stl.addWidget(run)
+        stl.addWidget(box)
+        stl.addStretch(1)
+        # the steering controls on a second page: the mosaic keeps its width in the window
+        self.side_tabs = QTabWidget()
+        self.side_tabs.addTab(settings, "Run")
+        scroll = QScrollArea()          # scrolls in a short window instead of growing it
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        scroll.setWidget(self.steer)
+        self.side_tabs.addTab(scroll, "Steer")
 
         side = QWidget()
-        side.setFixedWidth(270)
+        side.setFixedWidth(280)
         sl = QVBoxLayout(side)
         sl.setContentsMargins(4, 4, 4, 4)
         sl.addWidget(self.counter)
-        sl.addWidget(run)
-        sl.addWidget(box)
+        sl.addLayout(buttons)
+        sl.addWidget(self.side_tabs, 1)
         sl.addWidget(self.status)
-        sl.addStretch(1)
 
         pictures = QVBoxLayout()
         pictures.setContentsMargins(0, 0, 0, 0)
@@ -169,8 +181,6 @@ class DreamView(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(pictures, 1)
         lay.addWidget(side)
-        lay.addWidget(self.steer)
-
 
     # ================================================================== reading (tests, exports)
     source = property(lambda self: self.state.source)

@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import (QButtonGroup, QGraphicsRectItem, QGridLayout, QHBoxLayout, QLabel, QPushButton,
-                               QRadioButton, QSpinBox, QVBoxLayout, QWidget)
+                               QRadioButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
 from rbm_gui.app.dream_controls import MASK_PRESETS, DreamControls
 from rbm_gui.viz.picture import ink_display
@@ -128,6 +128,9 @@ class MaskBrush(QWidget):
             b.clicked.connect(lambda _=False, n=name: controls.preset(n))
             self.preset_btns[name] = b
             presets.addWidget(b, 0, i)
+        for b in (self.undo_btn, self.clear_btn, self.invert_btn, *self.preset_btns.values()):
+            b.setMinimumWidth(40)          # (a push button's own minimum is 80 px: 4 in a row overflow the column)
+            b.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
         self.summary = QLabel()
         self.summary.setStyleSheet("color:#9aa4b2;")
         tools = QHBoxLayout()

@@ -12,8 +12,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel,
-                               QPushButton, QScrollArea, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
 
 from rbm_gui.app.dream_state import DREAM_LIMITS, PANEL_PAD, DreamState  # noqa: F401 (PANEL_PAD: tests)
 from rbm_gui.app.dream_controls import CONTROL_LIMITS
@@ -22,7 +22,7 @@ from rbm_gui.ui.registry import register_view
 from rbm_gui.ui.binding import bind, persist
 from rbm_gui.ui.views.class_strip import ClassStrip
 from rbm_gui.ui.views.dream_overlays import MosaicOverlays
-from rbm_gui.ui.views.steer_panel import SteerPanel
+from rbm_gui.ui.views.steer_panel import SteerPanel, scrolling
 from rbm_gui.viz.mosaic import MosaicLayout
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
@@ -156,12 +156,7 @@ class DreamView(QWidget):
         # the steering controls on a second page: the mosaic keeps its width in the window
         self.side_tabs = QTabWidget()
         self.side_tabs.addTab(settings, "Run")
-        scroll = QScrollArea()          # scrolls in a short window instead of growing it
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        scroll.setWidget(self.steer)
-        self.side_tabs.addTab(scroll, "Steer")
+        self.side_tabs.addTab(scrolling(self.steer), "Steer")
 
         side = QWidget()
         side.setFixedWidth(280)

@@ -11,8 +11,8 @@ import math
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
-                               QSlider, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel,
+                               QPushButton, QScrollArea, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
 from rbm_gui.app.dream_controls import TEMPERATURE_RANGE, TEMPERING_RANGE, DreamControls
 from rbm_gui.ui.binding import Binding, bind
@@ -29,6 +29,16 @@ def slider_to_temperature(pos: int) -> float:
 
 def temperature_to_slider(t: float) -> int:
     return int(round(SLIDER_STEPS * math.log10(max(t, 1e-9) / TEMPERATURE_RANGE[0])))
+
+
+def scrolling(widget: QWidget) -> QScrollArea:
+    """``widget`` in a vertical scroll area: a short window scrolls it instead of growing."""
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+    scroll.setWidget(widget)
+    return scroll
 
 
 class SteerPanel(QWidget):

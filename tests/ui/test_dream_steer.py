@@ -7,7 +7,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from rbm_gui.engine.dream import DreamChains
+from rbm_gui.engine.dream import DreamChains, dream_frames
 from rbm_gui.io.export import chain_columns, compose_frame
 from rbm_gui.ui.views.dream_view import PANEL_PAD
 from rbm_gui.ui.views.steer_panel import slider_to_temperature, temperature_to_slider
@@ -183,3 +183,24 @@ def test_temperature_and_tempering_are_remembered_but_not_the_mask_or_label(qtbo
     c = dream(make_window()).state.controls       # a second window on the same settings file
     assert (c.temperature, c.tempering, c.tempering_k) == (slider_to_temperature(60), True, 6)
     assert c.mask is None and c.label is None
+
+
+def test_the_dream_export_is_steered_as_the_panel(qtbot, make_window, tmp_path):
+    import imageio.v2 as imageio
+    from rbm_gui.app.view_state import DreamExportOptions
+    from rbm_gui.io.gif import gif_greys
+    w = make_window()
+    v = dream(w)
+    v.steer.brush.preset_btns["left"].click()
+    v.steer.temp_slider.setValue(60)
+    out = tmp_path / "steered.gif"
+    with qtbot.waitSignal(w.exports.exportFinished, timeout=20_000):
+        w.exports.export_dream(str(out), DreamExportOptions("gif", steps=6, scale=1, draw_step=False))
+    qtbot.waitUntil(lambda: not w.exports.busy)
+    frames = [f if f.ndim == 2 else f[..., 0] for f in imageio.mimread(out)]
+    ref = dream_frames(v.rbm, v.starts, 6, seed=v.seed, clamp=v.state.controls.mask.reshape(-1),
+                       temperature=slider_to_temperature(60))
+    expected = list(gif_greys(compose_frame(img, scale=1) for _k, img in ref))
+    assert len(frames) == 7
+    for got, want in zip(frames, expected):
+        np.testing.assert_array_equal(got, want)

@@ -63,7 +63,11 @@ class DreamState(State):
         self.label_probs: np.ndarray | None = None  # (n_chains, n_labels) P(y|v) now (labelled models)
         self.unsteered: set[str] = set()            # chosen controls the engine could not take
         self.controls.connect(ANY, self._on_control)
-        session.connect("model", self._on_model)
+        # the chains sample from the effective model (forced units applied); a new override
+        # reaches running chains at once, following or not
+        session.connect("model", lambda _m: self._on_model(session.effective_model))
+        session.overrides.connect("forced", lambda _f: self.chains is not None and session.effective_model is not None
+                                  and self.chains.set_model(session.effective_model))
         session.model_replaced.connect(self._on_model_replaced)
         session.connect("selected_digit", self._on_digit)
         for name in ("source", "n_chains", "seed"):
@@ -151,7 +155,7 @@ class DreamState(State):
 
     def _on_model_replaced(self, *_) -> None:
         """A different model (new, opened, reset): the same start digits, step 0."""
-        rbm = self.session.model
+        rbm = self.session.effective_model
         if rbm is None:
             self._clear()
         elif self.chains is not None and self.starts is not None and self.starts.shape[1] == rbm.n_visible:

@@ -1,5 +1,5 @@
 """``rbm-gui dream``: the start digits and the dream controls (--index, --split, --label, --clamp,
---temperature, --tempering) read from the arguments, each bad combination refused with one line."""
+--temperature, --tempering, --wander) read from the arguments, each bad combination refused with one line."""
 
 from __future__ import annotations
 
@@ -52,6 +52,10 @@ def add_arguments(p: argparse.ArgumentParser, start: argparse._MutuallyExclusive
                         "it lets free dreams wander between digits. Default: plain Gibbs, or "
                         f"{STEERED_TEMPERING} temperatures with --label or --clamp (measured to meet the "
                         "quality targets of benchmarks/dream_quality.py)")
+    p.add_argument("--wander", type=float, default=0.0, metavar="S",
+                   help="0-10: repulsive fast biases of strength S push each chain on from digit to digit "
+                        "(1 = measured: free dreams from one digit visit most digits and still look like digits); "
+                        "the frames then no longer sample the model. Not with --tempering (default 0 = off)")
     p.add_argument("--hottest", type=float, default=None, metavar="T",
                    help="hottest temperature of --tempering (default 2 x --temperature)")
 
@@ -75,6 +79,7 @@ def check_counts(args) -> None:
     except ValueError as exc:
         raise ValueError(f"{exc}{hint}") from None
     check_limit(args.temperature, "dream_temperature", "--temperature")
+    check_limit(args.wander, "dream_wander", "--wander")
     if args.tempering is not None:
         check_limit(args.tempering, "dream_tempering", "--tempering")
 
@@ -148,10 +153,13 @@ def controls(args, rbm) -> dict:
             mask = read_mask(args.clamp, rbm.image_shape)
     k = args.tempering
     if k is None:
-        k = STEERED_TEMPERING if (args.label is not None or args.clamp is not None) else 0
+        k = STEERED_TEMPERING if (args.label is not None or args.clamp is not None) and not args.wander else 0
+    if args.wander and k > 1:
+        raise ValueError("--wander and --tempering do not combine: tempering samples the model, wandering leaves it")
     if args.hottest is not None and k <= 1:
         raise ValueError("--hottest is the top of the --tempering ladder: give --tempering K (K >= 2) too")
-    out = {"label": args.label, "clamp": mask, "temperature": args.temperature, "tempering": k or None}
+    out = {"label": args.label, "clamp": mask, "temperature": args.temperature, "tempering": k or None,
+           "wander": args.wander}
     if args.hottest is not None:
         out["hottest"] = args.hottest
     return out

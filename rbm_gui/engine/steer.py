@@ -126,7 +126,7 @@ def _sample_softmax(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def steered_step(rbm: RBM, v: np.ndarray, rng: np.random.Generator, controls: Controls, *,
                  y: np.ndarray | None = None, clamp_values: np.ndarray | None = None, beta=None,
-                 energy: bool = False) -> StepResult:
+                 energy: bool = False, fast=None) -> StepResult:
     """One Gibbs step v -> h -> (v', y') under ``controls``.
 
     v : (N, n_visible) current visible input (bool or float32 in [0, 1])
@@ -135,11 +135,12 @@ def steered_step(rbm: RBM, v: np.ndarray, rng: np.random.Generator, controls: Co
     clamp_values : (N, n_visible) the start images, read at the clamped pixels
     beta : inverse temperature, a scalar or (N, 1) per row (tempering); default 1/controls.temperature
     energy : also return E(v', y', h) (unscaled) per row, for tempering swaps
+    fast : ``wander.FastBiases`` of the rows (added to the inputs, then updated), or None
     """
     labelled = rbm.n_labels > 0
     if beta is None:
         beta = 1.0 / controls.temperature
-    if controls.plain and not labelled and not energy and np.isscalar(beta) and beta == 1.0:
+    if controls.plain and not labelled and not energy and fast is None and np.isscalar(beta) and beta == 1.0:
         p, s = rbm.gibbs_step(v, rng)        # today's dream, bit for bit
         return StepResult(p, s, s, None, None)
     n = v.shape[0]
@@ -149,10 +150,14 @@ def steered_step(rbm: RBM, v: np.ndarray, rng: np.random.Generator, controls: Co
     x_h += rbm.c
     if labelled and y is not None:
         x_h += y @ rbm.U
+    if fast is not None:
+        x_h += fast.hidden
     h = rng.random(x_h.shape, dtype=DTYPE) < sigmoid(_scale(x_h, beta), out=x_h)
     hf = h.astype(DTYPE)
     x_v = hf @ rbm.W.T
     x_v += rbm.b
+    if fast is not None:
+        x_v += fast.visible
     p = sigmoid(_scale(x_v.copy(), beta))
     s = rng.random(p.shape, dtype=DTYPE) < p
     v_in = s
@@ -163,6 +168,8 @@ def steered_step(rbm: RBM, v: np.ndarray, rng: np.random.Generator, controls: Co
         s[:, mask] = fixed >= 0.5
         v_in = s.astype(DTYPE)
         v_in[:, mask] = fixed
+    if fast is not None:
+        fast.update(h, v_in)
     if labelled and controls.label is None:
         x_y = hf @ rbm.U.T
         x_y += rbm.d

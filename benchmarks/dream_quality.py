@@ -7,7 +7,7 @@ bundled digits), only the hidden-unit count changed; nothing is cached.
 
 Printed:
 
-1. label-clamped dreams (labelled model, 16 chains per digit started from noise, --steps steps):
+1. label-clamped dreams (labelled model, 16 chains per digit started from noise, --label-steps steps):
    the share of frames after step 50 judged to be the asked digit (and digit-like, see 2.), per digit;
 2. free dreams of a 400-unit model, 16 chains x 1,000 steps all started from ONE test digit (a 3):
    normalised entropy of the judged classes (1.0 = all ten equally often), the share of frames
@@ -17,8 +17,9 @@ Printed:
    beside that of the half-blank inputs;
 4. steps/s of DreamChains with 16 chains at 500 units, plain and with tempering.
 
-Each part is run plain (Gibbs at T=1) and with the settings the CLI uses by default, so the gain is
-measured in the same run. The labelled model is a joint RBM trained on [pixels | one-hot label]
+Each part is run plain (Gibbs at T=1) and with the steering settings (the CLI's defaults for --label
+and --clamp: tempering with 8 temperatures, label strength 4; free dreams: tempering or --wander 1),
+so the gain is measured in the same run. The labelled model is a joint RBM trained on [pixels | one-hot label]
 by the unlabelled trainer, split into W and U (the labelled trainer will replace it).
 
 Usage: OPENBLAS_NUM_THREADS=1 python benchmarks/dream_quality.py [--parts label,free,inpaint,speed] [--seed 0]
@@ -221,7 +222,9 @@ def main() -> None:
     plain = {"plain Gibbs": {}}
     if "label" in parts:
         joint = joint_rbm(train, 500, args.seed)
-        part_label(clf, joint, {**plain, "tempering 8 (T 1..2)": {"tempering": 8}}, args.label_steps, args.seed)
+        part_label(clf, joint, {**plain, "tempering 8": {"tempering": 8},
+                                "strength 4 (CLI default)": {"tempering": 8, "label_strength": 4.0}},
+                   args.label_steps, args.seed)
     if "free" in parts or "inpaint" in parts:
         m400 = trained_rbm(train.binarize(128), 400, args.seed)
     if "free" in parts:
@@ -233,7 +236,8 @@ def main() -> None:
                      args.inpaint, args.seed)
     if "speed" in parts:
         m500 = trained_rbm(train.binarize(128)[:500], 500, args.seed)
-        part_speed(m500, train.binarize(128), {**plain, "tempering 4": {"tempering": 4}, "tempering 8": {"tempering": 8}})
+        part_speed(m500, train.binarize(128), {**plain, "tempering 4": {"tempering": 4}, "tempering 8": {"tempering": 8},
+                                               "wander 1": {"wander": 1.0}})
     print(f"\ntotal {time.perf_counter() - t0:.0f} s")
 
 

@@ -4,8 +4,7 @@ The blog's video gives eight test digits to a trained RBM and shows the visible 
 alternating Gibbs steps. This module is the engine side of the dream panel and the ``rbm-gui dream``
 command:
 
-* :func:`start_digits` (``engine/dream_starts.py``) picks the start states (given labels, one
-  digit per class, dataset indices, or random noise);
+* :func:`start_digits` (``engine/dream_starts.py``) picks the start states;
 * :class:`DreamChains` advances the chains step by step (Play / Step / Reset in the panel), can
   switch to a newer snapshot of a model being trained, and takes the dream controls of
   ``engine/steer.py`` (label clamp, pixel clamp, temperature) and ``engine/tempering.py``
@@ -43,7 +42,7 @@ class DreamChains:
     the same seed the states after k steps equal ``rbm.gibbs_chain(starts, k, default_rng(seed))``.
 
     Controls (see ``engine/steer.py``; each ``set_*`` takes effect at the next step and keeps the
-    step count and states): ``label`` (labelled models), ``clamp`` ((n_visible,) bool, True = the
+    step count and states): ``label`` (labelled models; ``label_strength`` a > 1 sharpens it), ``clamp`` ((n_visible,) bool, True = the
     pixel keeps the START's value), ``temperature`` (> 0, divides the energy), ``tempering`` (None,
     0 or 1 = plain Gibbs; K >= 2 = K replicas per chain from ``temperature`` up to ``hottest``,
     default ``DEFAULT_HOTTEST`` x temperature; the chains shown are those at ``temperature``),
@@ -54,13 +53,14 @@ class DreamChains:
     """
 
     def __init__(self, rbm: RBM, starts: np.ndarray, seed: int | None = None, *, label: int | None = None,
+                 label_strength: float = 1.0,
                  clamp: np.ndarray | None = None, temperature: float = 1.0, tempering: int | None = None,
                  hottest: float | None = None, wander: float = 0.0, max_chains: int = MAX_CHAINS):
         self._rbm = rbm
         self._max_chains = int(max_chains)
         self._starts = self._checked_starts(starts)
         self._seed = seed
-        self._controls = check_controls(rbm, label, clamp, temperature)
+        self._controls = check_controls(rbm, label, clamp, temperature, label_strength)
         self._hottest = hottest
         self._k = self._checked_k(tempering)
         self._wander = self._checked_wander(wander, self._k)
@@ -122,6 +122,7 @@ class DreamChains:
         return self._samples
 
     label = property(lambda self: self._controls.label, doc="the clamped label, or None")
+    label_strength = property(lambda self: self._controls.label_strength, doc="weight of the clamped label")
     clamp = property(lambda self: self._controls.clamp, doc="(n_visible,) bool clamp mask, or None")
     temperature = property(lambda self: self._controls.temperature, doc="the temperature of the chains shown")
     wander = property(lambda self: self._wander, doc="wandering strength (0 = off)")
@@ -157,19 +158,20 @@ class DreamChains:
         return src.astype(np.float32).reshape(self.n_chains, *self.image_shape)
 
     # ---------------------------------------------------------------- controls
-    def set_label(self, label: int | None) -> None:
+    def set_label(self, label: int | None, strength: float | None = None) -> None:
         c = self._controls
-        self._controls = check_controls(self._rbm, label, c.clamp, c.temperature)
+        strength = c.label_strength if strength is None else strength
+        self._controls = check_controls(self._rbm, label, c.clamp, c.temperature, strength)
         if label is None and self._rbm.n_labels and self._y is None:
             self._y = self._rbm.label_probs(self._v)         # free labels continue from P(y|v)
 
     def set_clamp(self, clamp: np.ndarray | None) -> None:
         c = self._controls
-        self._controls = check_controls(self._rbm, c.label, clamp, c.temperature)
+        self._controls = check_controls(self._rbm, c.label, clamp, c.temperature, c.label_strength)
 
     def set_temperature(self, temperature: float) -> None:
         c = self._controls
-        controls = check_controls(self._rbm, c.label, c.clamp, temperature)
+        controls = check_controls(self._rbm, c.label, c.clamp, temperature, c.label_strength)
         if self._k > 1:
             hot = None if self._hottest is None else max(self._hottest, controls.temperature * 1.01)
             ladder(controls.temperature, self._k, hot)
@@ -187,14 +189,11 @@ class DreamChains:
 
     def set_wander(self, strength: float) -> None:
         """Wandering strength (0 = off); the fast biases start from zero when it is switched on."""
-        strength = self._checked_wander(strength, self._k)
-        if not strength:
-            self._fast = None
-        elif self._fast is None:
-            self._fast = FastBiases(self.n_chains, self._rbm.n_hidden, self._rbm.n_visible, strength)
-        else:
+        self._wander = strength = self._checked_wander(strength, self._k)
+        if strength and self._fast is not None:
             self._fast.strength = strength
-        self._wander = strength
+        else:
+            self._fast = FastBiases(self.n_chains, self._rbm.n_hidden, self._rbm.n_visible, strength) if strength else None
 
     def _build_tempering(self, keep: bool) -> None:
         """(Re)build the replicas; with ``keep`` the shown chains keep their states and the hotter

@@ -111,6 +111,7 @@ def test_bad_combinations_get_one_line(tmp_path, capsys, model):
         (["--temperature", 0], "--temperature"),
         (["--tempering", 40], "--tempering"),
         (["--hottest", 3], "--hottest"),
+        (["--label-strength", 2], "give --label K too"),
         (["--tempering", 3, "--hottest", 0.5], "hottest"),
     ):
         one_line_error(capsys, "dream", path, *args, "--steps", 2, "--out", out, match=match)

@@ -18,7 +18,7 @@ Printed:
 4. steps/s of DreamChains with 16 chains at 500 units, plain and with tempering.
 
 Each part is run plain (Gibbs at T=1) and with the steering settings (the CLI's defaults for --label
-and --clamp: tempering with 8 temperatures, label strength 4; free dreams: tempering or --wander 1),
+and --clamp: tempering with 8 temperatures, label strength 6; free dreams: tempering or --wander 1),
 so the gain is measured in the same run. The labelled model is a joint RBM trained on [pixels | one-hot label]
 by the unlabelled trainer, split into W and U (the labelled trainer will replace it).
 
@@ -223,7 +223,7 @@ def main() -> None:
     if "label" in parts:
         joint = joint_rbm(train, 500, args.seed)
         part_label(clf, joint, {**plain, "tempering 8": {"tempering": 8},
-                                "strength 4 (CLI default)": {"tempering": 8, "label_strength": 4.0}},
+                                "strength 6 (CLI default)": {"tempering": 8, "label_strength": 6.0}},
                    args.label_steps, args.seed)
     if "free" in parts or "inpaint" in parts:
         m400 = trained_rbm(train.binarize(128), 400, args.seed)

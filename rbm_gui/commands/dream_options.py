@@ -11,7 +11,7 @@ import numpy as np
 #: benchmarks/dream_quality.py: see docs/engine-notes.md)
 STEERED_TEMPERING = 8
 #: --label-strength default: see benchmarks/dream_quality.py and docs/engine-notes.md
-LABEL_STRENGTH = 4.0
+LABEL_STRENGTH = 6.0
 #: mixed into --seed for picking the start digits, so picking and the chains use separate streams
 PICK_STREAM = 0xD1617
 

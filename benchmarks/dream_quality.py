@@ -13,8 +13,9 @@ Printed:
    normalised entropy of the judged classes (1.0 = all ten equally often), the share of frames
    judged to be that start digit, and the share that look like a digit at all (P(some digit)
    >= 0.8 by a judge that also learnt an eleventh class of non-digits; for scale the same share is printed for test digits and for random noise);
-3. top-half inpainting of test digits (top 14 rows clamped): judged accuracy of the completions
-   beside that of the half-blank inputs;
+3. top-half inpainting of test digits (top 14 rows clamped, 4 chains per digit): judged accuracy of
+   the completions (one chain's last frame; the mean of its frames after step 50; the mean over
+   the 4 chains) beside that of the half-blank inputs;
 4. steps/s of DreamChains with 16 chains at 500 units, plain and with tempering.
 
 Each part is run plain (Gibbs at T=1) and with the steering settings (the CLI's defaults for --label
@@ -50,13 +51,18 @@ NONE = 10       # the judge's eleventh class: "not a digit"
 
 def not_digits(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Images that are no digit: pixel-shuffled digits (same ink, no strokes), random noise of
-    random density, and two different digits drawn over each other."""
-    n = x.shape[0] // 3
+    random density, two different digits drawn over each other, and broken digits (strokes cut
+    into fragments: 4x4 blocks erased at random, 30-60% of them)."""
+    n = x.shape[0] // 4
     shuffled = np.stack([rng.permutation(row) for row in x[:n]])
     noise = (rng.random((n, x.shape[1])) < rng.uniform(0.02, 0.5, (n, 1))).astype(x.dtype)
     a, b = rng.integers(0, x.shape[0], (2, n))
     overlaid = np.maximum(x[a], np.roll(x[b], rng.integers(-4, 5), axis=1))
-    return np.concatenate([shuffled, noise, overlaid])
+    side = int(round(np.sqrt(x.shape[1])))
+    keep = rng.random((n, side // 4, side // 4)) > rng.uniform(0.3, 0.6, (n, 1, 1))
+    blocks = np.kron(keep, np.ones((4, 4)))[:, :side, :side].reshape(n, -1)
+    broken = x[rng.integers(0, x.shape[0], n)] * blocks
+    return np.concatenate([shuffled, noise, overlaid, broken])
 
 
 def judge_model(train) -> object:
@@ -143,24 +149,28 @@ def part_free(clf, model: RBM, test, settings: dict[str, dict], steps: int, seed
 
 
 def part_inpaint(clf, model: RBM, test, settings: dict[str, dict], steps: int, n: int, seed: int) -> None:
+    """4 chains per test digit; completions: one chain's last frame, the mean of its frames after
+    step 50, and the mean over the 4 chains' frames after step 50 (the model's posterior mean)."""
     mask = clamp_mask("top", test.image_shape)
     x = test.binarize(128)[:n].astype(np.float32)
     y = test.labels[:n]
     half = x.copy()
     half[:, ~mask] = 0
-    print(f"\n3. top-half inpainting of the first {n} test digits ({model.n_hidden} hidden units, {steps} steps): "
-          "the digit judged from the last frame, and from the mean of the frames after step 50")
+    print(f"\n3. top-half inpainting of the first {n} test digits ({model.n_hidden} hidden units, {steps} steps, "
+          "4 chains per digit)")
     print(f"   half-blank inputs judged right: {np.mean(judged(clf, half[None])[0][0] == y):.3f}; "
           f"whole digits: {np.mean(judged(clf, x[None])[0][0] == y):.3f}")
+    print(f"   {'settings':<28}{'last frame':>11}{'mean > 50':>11}{'4 chains':>10}")
     for name, kw in settings.items():
-        last, mean = [], []
-        for a in range(0, n, 16):
-            frames = run(DreamChains(model, half[a:a + 16], seed + a, clamp=mask, **kw), steps)
-            last.append(frames[-1])
-            mean.append(frames[50:].mean(axis=0))
-        right = [np.mean(judged(clf, np.concatenate(f)[None])[0][0] == y) for f in (last, mean)]
-        print(f"   {name:<28} completions judged right: last frame {right[0]:.3f}, mean after step 50 {right[1]:.3f}",
-              flush=True)
+        last, mean, mean4 = [], [], []
+        for a in range(0, n, 4):
+            frames = run(DreamChains(model, np.repeat(half[a:a + 4], 4, axis=0), seed + a, clamp=mask, **kw), steps)
+            per_digit = frames.reshape(frames.shape[0], -1, 4, frames.shape[-1])      # (frames, digit, chain, pixels)
+            last.append(per_digit[-1, :, 0])
+            mean.append(per_digit[50:, :, 0].mean(axis=0))
+            mean4.append(per_digit[50:].mean(axis=(0, 2)))
+        right = [np.mean(judged(clf, np.concatenate(f)[None])[0][0] == y) for f in (last, mean, mean4)]
+        print(f"   {name:<28}{right[0]:11.3f}{right[1]:11.3f}{right[2]:10.3f}", flush=True)
 
 
 def _steps_per_second(model: RBM, kw: dict, seconds: float) -> float:
@@ -210,7 +220,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--steps", type=int, default=1000, help="steps of the free dreams")
     ap.add_argument("--label-steps", type=int, default=300)
-    ap.add_argument("--inpaint", type=int, default=1000, help="test digits to inpaint")
+    ap.add_argument("--inpaint", type=int, default=480, help="test digits to inpaint (a multiple of 4)")
     ap.add_argument("--inpaint-steps", type=int, default=100)
     args = ap.parse_args()
     parts = args.parts.split(",")

@@ -59,8 +59,8 @@ def add_arguments(p: argparse.ArgumentParser, start: argparse._MutuallyExclusive
                         "quality targets of benchmarks/dream_quality.py)")
     p.add_argument("--wander", type=float, default=0.0, metavar="S",
                    help="0-10: repulsive fast biases of strength S push each chain on from digit to digit "
-                        "(1 = measured: free dreams from one digit visit most digits and still look like digits); "
-                        "the frames then no longer sample the model. Not with --tempering (default 0 = off)")
+                        "(at 1 free dreams from one digit visit most digits, but strokes break up while they "
+                        "move); the frames then no longer sample the model. Not with --tempering (default 0 = off)")
     p.add_argument("--hottest", type=float, default=None, metavar="T",
                    help="hottest temperature of --tempering (default 2 x --temperature)")
 

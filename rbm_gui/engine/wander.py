@@ -8,7 +8,8 @@ that are on: ``f <- DECAY f - RATE h``, ``g <- DECAY g - RATE v``. A digit the c
 slowly raises its own energy, the chain leaves it for another one and the biases fade again. This
 is the fast-weights idea of Tieleman & Hinton (2009, "Using fast weights to improve persistent
 contrastive divergence") without the data term, used for display only: the frames no longer sample
-the model's distribution (``strength`` 0 turns it off; tempering does sample it exactly).
+the model's distribution, and the visible biases cut strokes into fragments while they push
+(``strength`` 0 turns it off; tempering samples the model exactly and keeps whole digits).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from rbm_gui.engine.rbm import DTYPE
 
 __all__ = ["DECAY", "RATE", "FastBiases", "check_strength"]
 
-#: per-step decay and rate at strength 1, measured in benchmarks/dream_quality.py (0.95-0.98 and
-#: 0.05-0.2 gave class entropy 0.85-0.86 with 98-99% digit-like frames on the 400-unit model)
+#: per-step decay and rate at strength 1 (benchmarks/dream_quality.py, 400-unit model, 16 chains
+#: from one 3: class entropy 0.88 against 0.59 for plain Gibbs, but the strokes break up: only
+#: 30-40% of the frames are judged digit-like, against 85% for plain Gibbs; docs/engine-notes.md)
 DECAY = 0.97
 RATE = 0.1
 MAX_STRENGTH = 10.0

@@ -7,21 +7,25 @@ bundled digits), only the hidden-unit count changed; nothing is cached.
 
 Printed:
 
-1. label-clamped dreams (labelled model, 16 chains per digit started from noise, --steps steps):
+1. label-clamped dreams (labelled model, 16 chains per digit started from noise, --label-steps steps):
    the share of frames after step 50 judged to be the asked digit (and digit-like, see 2.), per digit;
 2. free dreams of a 400-unit model, 16 chains x 1,000 steps all started from ONE test digit (a 3):
    normalised entropy of the judged classes (1.0 = all ten equally often), the share of frames
    judged to be that start digit, and the share that look like a digit at all (P(some digit)
    >= 0.8 by a judge that also learnt an eleventh class of non-digits; for scale the same share is printed for test digits and for random noise);
-3. top-half inpainting of test digits (top 14 rows clamped): judged accuracy of the completions
-   beside that of the half-blank inputs;
+3. top-half inpainting of test digits (top 14 rows clamped, 4 chains per digit): judged accuracy of
+   the completions (one chain's last frame; the mean of its frames after step 50; the mean over
+   the 4 chains) beside that of the half-blank inputs;
 4. steps/s of DreamChains with 16 chains at 500 units, plain and with tempering.
 
-Each part is run plain (Gibbs at T=1) and with the settings the CLI uses by default, so the gain is
-measured in the same run. The labelled model is a joint RBM trained on [pixels | one-hot label]
+Each part is run plain (Gibbs at T=1) and with the steering settings (the CLI's defaults for --label
+and --clamp: tempering with 8 temperatures, label strength 6; free dreams: tempering or --wander 1),
+so the gain is measured in the same run. The labelled model is a joint RBM trained on [pixels | one-hot label]
 by the unlabelled trainer, split into W and U (the labelled trainer will replace it).
 
-Usage: python benchmarks/dream_quality.py [--parts label,free,inpaint,speed] [--seed 0]
+Usage: OPENBLAS_NUM_THREADS=1 python benchmarks/dream_quality.py [--parts label,free,inpaint,speed] [--seed 0]
+(one BLAS thread: on the shared 2-core machine two threads per process spun against the other jobs and
+the judge's training took minutes instead of seconds)
 """
 
 from __future__ import annotations
@@ -47,13 +51,18 @@ NONE = 10       # the judge's eleventh class: "not a digit"
 
 def not_digits(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Images that are no digit: pixel-shuffled digits (same ink, no strokes), random noise of
-    random density, and two different digits drawn over each other."""
-    n = x.shape[0] // 3
+    random density, two different digits drawn over each other, and broken digits (strokes cut
+    into fragments: 4x4 blocks erased at random, 30-60% of them)."""
+    n = x.shape[0] // 4
     shuffled = np.stack([rng.permutation(row) for row in x[:n]])
     noise = (rng.random((n, x.shape[1])) < rng.uniform(0.02, 0.5, (n, 1))).astype(x.dtype)
     a, b = rng.integers(0, x.shape[0], (2, n))
     overlaid = np.maximum(x[a], np.roll(x[b], rng.integers(-4, 5), axis=1))
-    return np.concatenate([shuffled, noise, overlaid])
+    side = int(round(np.sqrt(x.shape[1])))
+    keep = rng.random((n, side // 4, side // 4)) > rng.uniform(0.3, 0.6, (n, 1, 1))
+    blocks = np.kron(keep, np.ones((4, 4)))[:, :side, :side].reshape(n, -1)
+    broken = x[rng.integers(0, x.shape[0], n)] * blocks
+    return np.concatenate([shuffled, noise, overlaid, broken])
 
 
 def judge_model(train) -> object:
@@ -140,21 +149,28 @@ def part_free(clf, model: RBM, test, settings: dict[str, dict], steps: int, seed
 
 
 def part_inpaint(clf, model: RBM, test, settings: dict[str, dict], steps: int, n: int, seed: int) -> None:
+    """4 chains per test digit; completions: one chain's last frame, the mean of its frames after
+    step 50, and the mean over the 4 chains' frames after step 50 (the model's posterior mean)."""
     mask = clamp_mask("top", test.image_shape)
     x = test.binarize(128)[:n].astype(np.float32)
     y = test.labels[:n]
     half = x.copy()
     half[:, ~mask] = 0
-    print(f"\n3. top-half inpainting of the first {n} test digits ({model.n_hidden} hidden units, {steps} steps)")
+    print(f"\n3. top-half inpainting of the first {n} test digits ({model.n_hidden} hidden units, {steps} steps, "
+          "4 chains per digit)")
     print(f"   half-blank inputs judged right: {np.mean(judged(clf, half[None])[0][0] == y):.3f}; "
           f"whole digits: {np.mean(judged(clf, x[None])[0][0] == y):.3f}")
+    print(f"   {'settings':<28}{'last frame':>11}{'mean > 50':>11}{'4 chains':>10}")
     for name, kw in settings.items():
-        right = []
-        for a in range(0, n, 16):
-            chains = DreamChains(model, half[a:a + 16], seed + a, clamp=mask, **kw)
-            frames = run(chains, steps)
-            right.append(judged(clf, frames[-1:])[0][0] == y[a:a + 16])
-        print(f"   {name:<28} completions judged right: {np.mean(np.concatenate(right)):.3f}", flush=True)
+        last, mean, mean4 = [], [], []
+        for a in range(0, n, 4):
+            frames = run(DreamChains(model, np.repeat(half[a:a + 4], 4, axis=0), seed + a, clamp=mask, **kw), steps)
+            per_digit = frames.reshape(frames.shape[0], -1, 4, frames.shape[-1])      # (frames, digit, chain, pixels)
+            last.append(per_digit[-1, :, 0])
+            mean.append(per_digit[50:, :, 0].mean(axis=0))
+            mean4.append(per_digit[50:].mean(axis=(0, 2)))
+        right = [np.mean(judged(clf, np.concatenate(f)[None])[0][0] == y) for f in (last, mean, mean4)]
+        print(f"   {name:<28}{right[0]:11.3f}{right[1]:11.3f}{right[2]:10.3f}", flush=True)
 
 
 def _steps_per_second(model: RBM, kw: dict, seconds: float) -> float:
@@ -204,7 +220,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--steps", type=int, default=1000, help="steps of the free dreams")
     ap.add_argument("--label-steps", type=int, default=300)
-    ap.add_argument("--inpaint", type=int, default=1000, help="test digits to inpaint")
+    ap.add_argument("--inpaint", type=int, default=480, help="test digits to inpaint (a multiple of 4)")
     ap.add_argument("--inpaint-steps", type=int, default=100)
     args = ap.parse_args()
     parts = args.parts.split(",")
@@ -216,18 +232,22 @@ def main() -> None:
     plain = {"plain Gibbs": {}}
     if "label" in parts:
         joint = joint_rbm(train, 500, args.seed)
-        part_label(clf, joint, {**plain, "tempering 8 (T 1..2)": {"tempering": 8}}, args.label_steps, args.seed)
+        part_label(clf, joint, {**plain, "tempering 8": {"tempering": 8},
+                                "strength 6 (CLI default)": {"tempering": 8, "label_strength": 6.0}},
+                   args.label_steps, args.seed)
     if "free" in parts or "inpaint" in parts:
         m400 = trained_rbm(train.binarize(128), 400, args.seed)
     if "free" in parts:
-        part_free(clf, m400, test, {**plain, "tempering 4": {"tempering": 4}, "tempering 8": {"tempering": 8}},
+        part_free(clf, m400, test, {**plain, "tempering 8": {"tempering": 8}, "tempering 8 to T=1.5":
+                                    {"tempering": 8, "hottest": 1.5}, "wander 1": {"wander": 1.0}},
                   args.steps, args.seed)
     if "inpaint" in parts:
         part_inpaint(clf, m400, test, {**plain, "tempering 8": {"tempering": 8}}, args.inpaint_steps,
                      args.inpaint, args.seed)
     if "speed" in parts:
         m500 = trained_rbm(train.binarize(128)[:500], 500, args.seed)
-        part_speed(m500, train.binarize(128), {**plain, "tempering 4": {"tempering": 4}, "tempering 8": {"tempering": 8}})
+        part_speed(m500, train.binarize(128), {**plain, "tempering 4": {"tempering": 4}, "tempering 8": {"tempering": 8},
+                                               "wander 1": {"wander": 1.0}})
     print(f"\ntotal {time.perf_counter() - t0:.0f} s")
 
 

@@ -77,6 +77,8 @@ LIMITS.update({
     "dream_data_values": (1, 1 << 30),        # frames x chains x pixels of one .npz (~5 GB)
     "dream_temperature": (0.01, 100),
     "dream_tempering": (0, 32),
+    "dream_wander": (0, 10),
+    "dream_label_strength": (0.1, 10),
     "figure_scale": (1, 32),
     "figure_cols": (1, 1000),
     "figure_count": (1, 200),

@@ -120,7 +120,8 @@ def run(args) -> int:
         kind = {"png": "PNG frames in", "npz": "dream data"}.get(fmt, os.path.splitext(str(written))[1][1:].upper())
         steer = ", ".join(f"{k} {v}" for k, v in (("label", args.label), ("clamp", args.clamp),
                                                   ("temperature", args.temperature if args.temperature != 1 else None),
-                                                  ("tempering", controls["tempering"])) if v is not None)
+                                                  ("tempering", controls["tempering"]),
+                                                  ("wander", args.wander or None)) if v is not None)
         print(f"wrote {kind} {written}: {n_frames} frames of {starts.shape[0]} chains, "
               f"{args.steps} steps, seed {args.seed}{', ' + steer if steer else ''} ({time.perf_counter() - t0:.1f} s)")
     return 0

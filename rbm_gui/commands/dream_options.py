@@ -1,5 +1,5 @@
 """``rbm-gui dream``: the start digits and the dream controls (--index, --split, --label, --clamp,
---temperature, --tempering) read from the arguments, each bad combination refused with one line."""
+--temperature, --tempering, --wander) read from the arguments, each bad combination refused with one line."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import numpy as np
 #: parallel tempering used when --label or --clamp is given and --tempering is not (measured by
 #: benchmarks/dream_quality.py: see docs/engine-notes.md)
 STEERED_TEMPERING = 8
+#: --label-strength default: see benchmarks/dream_quality.py and docs/engine-notes.md
+LABEL_STRENGTH = 6.0
 #: mixed into --seed for picking the start digits, so picking and the chains use separate streams
 PICK_STREAM = 0xD1617
 
@@ -42,6 +44,9 @@ def add_arguments(p: argparse.ArgumentParser, start: argparse._MutuallyExclusive
     p.add_argument("--label", type=int, metavar="K",
                    help="clamp the label units to K (labelled models): the chains dream of digit K, from "
                         "noise unless start digits are given")
+    p.add_argument("--label-strength", type=float, default=None, metavar="A",
+                   help="weight of the clamped label: 1 samples P(digit image | label) exactly, A > 1 a sharpened "
+                        f"version (default {LABEL_STRENGTH:g}, measured in benchmarks/dream_quality.py)")
     p.add_argument("--clamp", metavar="top|bottom|left|right|MASK.png",
                    help="pixels that keep the start digit's values at every step (inpainting): a half of the "
                         "image, or a PNG of the image's size whose light pixels (grey >= 128) are clamped")
@@ -52,6 +57,10 @@ def add_arguments(p: argparse.ArgumentParser, start: argparse._MutuallyExclusive
                         "it lets free dreams wander between digits. Default: plain Gibbs, or "
                         f"{STEERED_TEMPERING} temperatures with --label or --clamp (measured to meet the "
                         "quality targets of benchmarks/dream_quality.py)")
+    p.add_argument("--wander", type=float, default=0.0, metavar="S",
+                   help="0-10: repulsive fast biases of strength S push each chain on from digit to digit "
+                        "(at 1 free dreams from one digit visit most digits, but strokes break up while they "
+                        "move); the frames then no longer sample the model. Not with --tempering (default 0 = off)")
     p.add_argument("--hottest", type=float, default=None, metavar="T",
                    help="hottest temperature of --tempering (default 2 x --temperature)")
 
@@ -75,6 +84,7 @@ def check_counts(args) -> None:
     except ValueError as exc:
         raise ValueError(f"{exc}{hint}") from None
     check_limit(args.temperature, "dream_temperature", "--temperature")
+    check_limit(args.wander, "dream_wander", "--wander")
     if args.tempering is not None:
         check_limit(args.tempering, "dream_tempering", "--tempering")
 
@@ -131,11 +141,16 @@ def dream_starts(args, n_visible: int, max_chains: int) -> np.ndarray:
 
 def controls(args, rbm) -> dict:
     """The DreamChains keyword arguments chosen by the arguments."""
+    from rbm_gui.commands.figure import check_limit
     from rbm_gui.engine.steer import CLAMP_SIDES, clamp_mask
     if args.label is not None and rbm.n_labels == 0:
         raise ValueError(f"--label needs a labelled model: {args.model} has no label units")
     if args.label is not None and not 0 <= args.label < rbm.n_labels:
         raise ValueError(f"--label must be 0..{rbm.n_labels - 1} for this model, got {args.label}")
+    if args.label_strength is not None and args.label is None:
+        raise ValueError("--label-strength weighs the clamped label: give --label K too")
+    strength = LABEL_STRENGTH if args.label_strength is None else args.label_strength
+    check_limit(strength, "dream_label_strength", "--label-strength")
     mask = None
     if args.clamp is not None:
         if start_mode(args) == "random-noise":
@@ -148,10 +163,13 @@ def controls(args, rbm) -> dict:
             mask = read_mask(args.clamp, rbm.image_shape)
     k = args.tempering
     if k is None:
-        k = STEERED_TEMPERING if (args.label is not None or args.clamp is not None) else 0
+        k = STEERED_TEMPERING if (args.label is not None or args.clamp is not None) and not args.wander else 0
+    if args.wander and k > 1:
+        raise ValueError("--wander and --tempering do not combine: tempering samples the model, wandering leaves it")
     if args.hottest is not None and k <= 1:
         raise ValueError("--hottest is the top of the --tempering ladder: give --tempering K (K >= 2) too")
-    out = {"label": args.label, "clamp": mask, "temperature": args.temperature, "tempering": k or None}
+    out = {"label": args.label, "label_strength": strength, "clamp": mask, "temperature": args.temperature, "tempering": k or None,
+           "wander": args.wander}
     if args.hottest is not None:
         out["hottest"] = args.hottest
     return out

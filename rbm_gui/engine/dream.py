@@ -4,8 +4,7 @@ The blog's video gives eight test digits to a trained RBM and shows the visible 
 alternating Gibbs steps. This module is the engine side of the dream panel and the ``rbm-gui dream``
 command:
 
-* :func:`start_digits` (``engine/dream_starts.py``) picks the start states (given labels, one
-  digit per class, dataset indices, or random noise);
+* :func:`start_digits` (``engine/dream_starts.py``) picks the start states;
 * :class:`DreamChains` advances the chains step by step (Play / Step / Reset in the panel), can
   switch to a newer snapshot of a model being trained, and takes the dream controls of
   ``engine/steer.py`` (label clamp, pixel clamp, temperature) and ``engine/tempering.py``
@@ -29,6 +28,7 @@ from rbm_gui.engine.numerics import sigmoid
 from rbm_gui.engine.rbm import RBM
 from rbm_gui.engine.steer import check_controls, steered_step
 from rbm_gui.engine.tempering import Tempering, ladder
+from rbm_gui.engine.wander import FastBiases, check_strength
 
 __all__ = ["START_MODES", "SHOW_MODES", "MAX_CHAINS", "MAX_DATA_CHAINS", "DreamChains", "dream_frames",
            "n_dream_frames", "start_digits", "as_unit_interval", "single_blas_thread"]
@@ -42,25 +42,37 @@ class DreamChains:
     the same seed the states after k steps equal ``rbm.gibbs_chain(starts, k, default_rng(seed))``.
 
     Controls (see ``engine/steer.py``; each ``set_*`` takes effect at the next step and keeps the
-    step count and states): ``label`` (labelled models), ``clamp`` ((n_visible,) bool, True = the
+    step count and states): ``label`` (labelled models; ``label_strength`` a > 1 sharpens it), ``clamp`` ((n_visible,) bool, True = the
     pixel keeps the START's value), ``temperature`` (> 0, divides the energy), ``tempering`` (None,
     0 or 1 = plain Gibbs; K >= 2 = K replicas per chain from ``temperature`` up to ``hottest``,
-    default ``DEFAULT_HOTTEST`` x temperature; the chains shown are those at ``temperature``).
+    default ``DEFAULT_HOTTEST`` x temperature; the chains shown are those at ``temperature``),
+    ``wander`` (0 = off; > 0: repulsive fast biases of that strength make the chains move on from
+    digit to digit, ``engine/wander.py``; not with tempering).
 
     Not thread-safe: one thread steps it (the panel's worker); hand the GUI copies of ``images()``.
     """
 
     def __init__(self, rbm: RBM, starts: np.ndarray, seed: int | None = None, *, label: int | None = None,
+                 label_strength: float = 1.0,
                  clamp: np.ndarray | None = None, temperature: float = 1.0, tempering: int | None = None,
-                 hottest: float | None = None, max_chains: int = MAX_CHAINS):
+                 hottest: float | None = None, wander: float = 0.0, max_chains: int = MAX_CHAINS):
         self._rbm = rbm
         self._max_chains = int(max_chains)
         self._starts = self._checked_starts(starts)
         self._seed = seed
-        self._controls = check_controls(rbm, label, clamp, temperature)
+        self._controls = check_controls(rbm, label, clamp, temperature, label_strength)
         self._hottest = hottest
         self._k = self._checked_k(tempering)
+        self._wander = self._checked_wander(wander, self._k)
         self.reset()
+
+    @staticmethod
+    def _checked_wander(strength: float, k: int) -> float:
+        strength = check_strength(strength)
+        if strength and k > 1:
+            raise ValueError("wandering and tempering do not combine: tempering samples the model, "
+                             "wandering leaves it on purpose")
+        return strength
 
     def _checked_starts(self, starts: np.ndarray) -> np.ndarray:
         starts = as_unit_interval(starts)
@@ -109,17 +121,11 @@ class DreamChains:
         """(n_chains, n_visible) bool: the current visible samples."""
         return self._samples
 
-    @property
-    def label(self) -> int | None:
-        return self._controls.label
-
-    @property
-    def clamp(self) -> np.ndarray | None:
-        return self._controls.clamp
-
-    @property
-    def temperature(self) -> float:
-        return self._controls.temperature
+    label = property(lambda self: self._controls.label, doc="the clamped label, or None")
+    label_strength = property(lambda self: self._controls.label_strength, doc="weight of the clamped label")
+    clamp = property(lambda self: self._controls.clamp, doc="(n_visible,) bool clamp mask, or None")
+    temperature = property(lambda self: self._controls.temperature, doc="the temperature of the chains shown")
+    wander = property(lambda self: self._wander, doc="wandering strength (0 = off)")
 
     @property
     def tempering(self) -> int | None:
@@ -152,19 +158,20 @@ class DreamChains:
         return src.astype(np.float32).reshape(self.n_chains, *self.image_shape)
 
     # ---------------------------------------------------------------- controls
-    def set_label(self, label: int | None) -> None:
+    def set_label(self, label: int | None, strength: float | None = None) -> None:
         c = self._controls
-        self._controls = check_controls(self._rbm, label, c.clamp, c.temperature)
+        strength = c.label_strength if strength is None else strength
+        self._controls = check_controls(self._rbm, label, c.clamp, c.temperature, strength)
         if label is None and self._rbm.n_labels and self._y is None:
             self._y = self._rbm.label_probs(self._v)         # free labels continue from P(y|v)
 
     def set_clamp(self, clamp: np.ndarray | None) -> None:
         c = self._controls
-        self._controls = check_controls(self._rbm, c.label, clamp, c.temperature)
+        self._controls = check_controls(self._rbm, c.label, clamp, c.temperature, c.label_strength)
 
     def set_temperature(self, temperature: float) -> None:
         c = self._controls
-        controls = check_controls(self._rbm, c.label, c.clamp, temperature)
+        controls = check_controls(self._rbm, c.label, c.clamp, temperature, c.label_strength)
         if self._k > 1:
             hot = None if self._hottest is None else max(self._hottest, controls.temperature * 1.01)
             ladder(controls.temperature, self._k, hot)
@@ -175,8 +182,18 @@ class DreamChains:
     def set_tempering(self, k: int | None, hottest: float | None = None) -> None:
         if hottest is not None:
             self._hottest = float(hottest)
-        self._k = self._checked_k(k)
+        k = self._checked_k(k)
+        self._checked_wander(self._wander, k)
+        self._k = k
         self._build_tempering(keep=True)
+
+    def set_wander(self, strength: float) -> None:
+        """Wandering strength (0 = off); the fast biases start from zero when it is switched on."""
+        self._wander = strength = self._checked_wander(strength, self._k)
+        if strength and self._fast is not None:
+            self._fast.strength = strength
+        else:
+            self._fast = FastBiases(self.n_chains, self._rbm.n_hidden, self._rbm.n_visible, strength) if strength else None
 
     def _build_tempering(self, keep: bool) -> None:
         """(Re)build the replicas; with ``keep`` the shown chains keep their states and the hotter
@@ -211,6 +228,7 @@ class DreamChains:
         self._samples = self._starts >= 0.5
         self._step = 0
         self._label_probs = None
+        self._fast = FastBiases(self.n_chains, self._rbm.n_hidden, self._rbm.n_visible, self._wander) if self._wander else None
         self._build_tempering(keep=False)        # first step uses the (possibly grey) start as it is
 
     def step(self, n: int = 1) -> int:
@@ -222,7 +240,7 @@ class DreamChains:
             pt = self._pt
             res = steered_step(self._rbm, self._v, self._rng, self._controls, y=self._y,
                                clamp_values=self._clamp_values, beta=None if pt is None else pt.beta_rows,
-                               energy=pt is not None)
+                               energy=pt is not None, fast=self._fast)
             if pt is not None:
                 pt.swap(res, self._rng)
                 # the shown rows may hold states from hotter replicas now: draw them at temperature
@@ -247,6 +265,8 @@ class DreamChains:
             if c.label is not None and not 0 <= c.label < rbm.n_labels:
                 raise ValueError(f"the new model has {rbm.n_labels} label units: label {c.label} cannot stay clamped")
             self._y = None if rbm.n_labels == 0 else rbm.label_probs(self._v)
+        if self._fast is not None and rbm.n_hidden != self._rbm.n_hidden:
+            self._fast = FastBiases(self.n_chains, rbm.n_hidden, rbm.n_visible, self._wander)
         self._rbm = rbm
         self._label_probs = None
 

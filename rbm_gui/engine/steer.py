@@ -6,6 +6,9 @@ The dream controls of issue 13 change the conditionals of an alternating Gibbs s
   is multiplied by ``beta = 1/T`` (``beta`` may differ per row: the replicas of parallel tempering);
 * label clamp ``K`` (labelled models): the hidden units get ``U[K]`` in their input and the label
   stays ``K``; without a clamp the label units are sampled too, ``y ~ softmax(beta (d + U h))``;
+  ``label_strength`` a multiplies the clamped label's weights (the energy term becomes
+  ``-a U[K].h``): a = 1 samples P(v|y=K) exactly, a > 1 a sharpened version of it (like the guidance
+  scale of conditional generative models);
 * pixel clamp: the clamped pixels keep the start's values at every step, the rest is sampled
   (``P(v_free | h)`` is exactly the conditional of the free pixels given the clamped ones).
 
@@ -25,15 +28,18 @@ from rbm_gui.engine.rbm import DTYPE, RBM
 __all__ = ["Controls", "StepResult", "check_controls", "clamp_mask", "steered_step", "CLAMP_SIDES"]
 
 CLAMP_SIDES = ("top", "bottom", "left", "right")
+MAX_LABEL_STRENGTH = 10.0
 
 
 @dataclass(frozen=True)
 class Controls:
-    """The dream controls: ``label`` (int or None), ``clamp`` ((n_visible,) bool or None), ``temperature``."""
+    """The dream controls: ``label`` (int or None), ``clamp`` ((n_visible,) bool or None), ``temperature``,
+    ``label_strength`` (used with a clamped label)."""
 
     label: int | None = None
     clamp: np.ndarray | None = None
     temperature: float = 1.0
+    label_strength: float = 1.0
 
     @property
     def plain(self) -> bool:
@@ -57,7 +63,7 @@ class StepResult:
     x_v: np.ndarray | None = None       # h.W^T + b (unscaled): to redraw probs at another temperature
 
 
-def check_controls(rbm: RBM, label: int | None, clamp, temperature: float) -> Controls:
+def check_controls(rbm: RBM, label: int | None, clamp, temperature: float, label_strength: float = 1.0) -> Controls:
     """Validated :class:`Controls` for ``rbm``; ValueError with one line for a bad combination."""
     if label is not None:
         if rbm.n_labels == 0:
@@ -79,7 +85,10 @@ def check_controls(rbm: RBM, label: int | None, clamp, temperature: float) -> Co
     t = float(temperature)
     if not np.isfinite(t) or t <= 0:
         raise ValueError(f"temperature must be a positive number, got {temperature}")
-    return Controls(label, clamp, t)
+    a = float(label_strength)
+    if not 0 < a <= MAX_LABEL_STRENGTH:
+        raise ValueError(f"label strength must be above 0 and at most {MAX_LABEL_STRENGTH:g}, got {label_strength}")
+    return Controls(label, clamp, t, a)
 
 
 def clamp_mask(side: str, image_shape: tuple[int, int]) -> np.ndarray:
@@ -126,7 +135,7 @@ def _sample_softmax(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def steered_step(rbm: RBM, v: np.ndarray, rng: np.random.Generator, controls: Controls, *,
                  y: np.ndarray | None = None, clamp_values: np.ndarray | None = None, beta=None,
-                 energy: bool = False) -> StepResult:
+                 energy: bool = False, fast=None) -> StepResult:
     """One Gibbs step v -> h -> (v', y') under ``controls``.
 
     v : (N, n_visible) current visible input (bool or float32 in [0, 1])
@@ -135,11 +144,12 @@ def steered_step(rbm: RBM, v: np.ndarray, rng: np.random.Generator, controls: Co
     clamp_values : (N, n_visible) the start images, read at the clamped pixels
     beta : inverse temperature, a scalar or (N, 1) per row (tempering); default 1/controls.temperature
     energy : also return E(v', y', h) (unscaled) per row, for tempering swaps
+    fast : ``wander.FastBiases`` of the rows (added to the inputs, then updated), or None
     """
     labelled = rbm.n_labels > 0
     if beta is None:
         beta = 1.0 / controls.temperature
-    if controls.plain and not labelled and not energy and np.isscalar(beta) and beta == 1.0:
+    if controls.plain and not labelled and not energy and fast is None and np.isscalar(beta) and beta == 1.0:
         p, s = rbm.gibbs_step(v, rng)        # today's dream, bit for bit
         return StepResult(p, s, s, None, None)
     n = v.shape[0]
@@ -147,12 +157,17 @@ def steered_step(rbm: RBM, v: np.ndarray, rng: np.random.Generator, controls: Co
         y = one_hot(controls.label, n, rbm.n_labels)
     x_h = np.asarray(v).astype(DTYPE, copy=False) @ rbm.W
     x_h += rbm.c
+    guide = controls.label_strength if controls.label is not None else 1.0
     if labelled and y is not None:
-        x_h += y @ rbm.U
+        x_h += (y * np.float32(guide) if guide != 1.0 else y) @ rbm.U
+    if fast is not None:
+        x_h += fast.hidden
     h = rng.random(x_h.shape, dtype=DTYPE) < sigmoid(_scale(x_h, beta), out=x_h)
     hf = h.astype(DTYPE)
     x_v = hf @ rbm.W.T
     x_v += rbm.b
+    if fast is not None:
+        x_v += fast.visible
     p = sigmoid(_scale(x_v.copy(), beta))
     s = rng.random(p.shape, dtype=DTYPE) < p
     v_in = s
@@ -163,6 +178,8 @@ def steered_step(rbm: RBM, v: np.ndarray, rng: np.random.Generator, controls: Co
         s[:, mask] = fixed >= 0.5
         v_in = s.astype(DTYPE)
         v_in[:, mask] = fixed
+    if fast is not None:
+        fast.update(h, v_in)
     if labelled and controls.label is None:
         x_y = hf @ rbm.U.T
         x_y += rbm.d
@@ -172,5 +189,5 @@ def steered_step(rbm: RBM, v: np.ndarray, rng: np.random.Generator, controls: Co
         vin = np.asarray(v_in, dtype=np.float64)
         e = -np.einsum("ij,ij->i", vin, x_v.astype(np.float64)) - hf.astype(np.float64) @ rbm.c.astype(np.float64)
         if labelled:
-            e -= np.einsum("ij,ij->i", y.astype(np.float64), (hf @ rbm.U.T + rbm.d).astype(np.float64))
+            e -= np.einsum("ij,ij->i", y.astype(np.float64), (guide * (hf @ rbm.U.T) + rbm.d).astype(np.float64))
     return StepResult(p, s, v_in, y if labelled else None, e, x_v)

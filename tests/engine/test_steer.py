@@ -150,3 +150,38 @@ def test_data_exports_may_have_more_chains_than_pictures():
     chains = DreamChains(rbm, np.zeros((300, 16)), 0, max_chains=10_000)
     chains.step(2)
     assert chains.probs.shape == (300, 16)
+
+
+def test_wander_pushes_chains_away_and_is_off_at_zero(starts):
+    rbm = random_rbm(scale=2.0)
+    ref = rbm.gibbs_chain(starts, 10, np.random.default_rng(3))
+    off = DreamChains(rbm, starts, 3, wander=0)
+    off.step(10)
+    assert np.array_equal(off.probs, ref.visible_probs[-1])
+    a, b = DreamChains(rbm, starts, 3, wander=1.0), DreamChains(rbm, starts, 3, wander=1.0)
+    a.step(10)
+    b.step(10)
+    assert np.array_equal(a.probs, b.probs) and not np.array_equal(a.probs, off.probs)
+    # a pixel that stays on gets a lower and lower fast bias: fed a fixed state, P(on) falls step by step
+    from rbm_gui.engine.wander import DECAY, RATE, FastBiases
+    fast = FastBiases(1, 8, 16)
+    for _ in range(3):
+        fast.update(np.ones((1, 8), bool), np.ones((1, 16), bool))
+    assert np.allclose(fast.visible, -RATE * (1 + DECAY + DECAY ** 2)) and np.allclose(fast.hidden, fast.visible[:, :8])
+    with pytest.raises(ValueError, match="do not combine"):
+        DreamChains(rbm, starts, wander=1.0, tempering=3)
+    with pytest.raises(ValueError, match="do not combine"):
+        a.set_tempering(4)
+    with pytest.raises(ValueError, match="between 0 and 10"):
+        a.set_wander(-1)
+    a.set_wander(0)
+    a.set_tempering(3)
+    assert a.wander == 0 and a.tempering == 3
+    a.set_tempering(None)
+    a.set_wander(2.0)
+    a.reset()
+    a.step(10)
+    b.reset()
+    b.set_wander(2.0)
+    b.step(10)
+    assert np.array_equal(a.probs, b.probs)

@@ -80,6 +80,17 @@ def test_tempering_with_label_pixel_clamp_and_temperature_is_exact():
     chains = DreamChains(rbm, start, 4, label=1, clamp=mask, temperature=1.3, tempering=4, hottest=5.0)
     got = empirical(chains, states, 1200)
     assert 0.5 * np.abs(got - exact).sum() < 0.05
+    # label strength a: the exact distribution of the model whose U[label] is a times larger
+    sharp = RBM(rbm.W, rbm.b, rbm.c, rbm.image_shape, U=rbm.U * 3.0, d=rbm.d)
+    states, exact = exact_visible(rbm, label=1)
+    _, exact3 = exact_visible(sharp, label=1)
+    assert 0.5 * np.abs(exact3 - exact).sum() > 0.1
+    chains.set_clamp(None)
+    chains.set_temperature(1.0)
+    chains.set_label(1, strength=3.0)
+    chains.reset()
+    assert chains.label_strength == 3.0
+    assert 0.5 * np.abs(empirical(chains, states, 1200) - exact3).sum() < 0.05
     assert chains.label_probs.shape == (16, 3)
 
 

@@ -111,6 +111,7 @@ def test_bad_combinations_get_one_line(tmp_path, capsys, model):
         (["--temperature", 0], "--temperature"),
         (["--tempering", 40], "--tempering"),
         (["--hottest", 3], "--hottest"),
+        (["--label-strength", 2], "give --label K too"),
         (["--tempering", 3, "--hottest", 0.5], "hottest"),
     ):
         one_line_error(capsys, "dream", path, *args, "--steps", 2, "--out", out, match=match)
@@ -147,3 +148,13 @@ def test_many_chains_run_in_groups_with_bounded_rows(tmp_path, monkeypatch, rbm1
     last = DreamChains(rbm10, starts[16:], [3, 4], tempering=2)
     last.step(4)
     assert np.array_equal(p[-1, 16:], last.probs)
+
+
+def test_wander_option(tmp_path, capsys, model):
+    path, _ = model
+    code, out, err = cli(capsys, "dream", path, "--index", "18", "--chains", 4, "--wander", 1, "--steps", 5,
+                         "--out", tmp_path / "w.npz")
+    assert code == 0 and "wander 1" in out, err
+    one_line_error(capsys, "dream", path, "--wander", 1, "--tempering", 4, "--out", tmp_path / "x.npz",
+                   match="do not combine")
+    one_line_error(capsys, "dream", path, "--wander", 11, "--out", tmp_path / "x.npz", match="--wander")

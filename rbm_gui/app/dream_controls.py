@@ -18,6 +18,8 @@ import math
 import numpy as np
 
 from rbm_gui.app.observable import Prop, State
+from rbm_gui.commands.dream_options import LABEL_STRENGTH     # the CLI's measured default, one source
+from rbm_gui.config import LIMITS
 from rbm_gui.viz.canvas import stroke
 
 TEMPERATURE_RANGE = (0.5, 5.0)
@@ -27,11 +29,14 @@ UNDO_DEPTH = 50
 #: engine setter of each control
 SETTERS = {"label": "set_label", "clamp": "set_clamp", "temperature": "set_temperature",
            "tempering": "set_tempering"}
-CONTROL_LIMITS = {"temperature": TEMPERATURE_RANGE, "tempering_k": TEMPERING_RANGE}
+LABEL_STRENGTH_RANGE = LIMITS["dream_label_strength"]
+CONTROL_LIMITS = {"temperature": TEMPERATURE_RANGE, "tempering_k": TEMPERING_RANGE,
+                  "label_strength": LABEL_STRENGTH_RANGE}
 
 
 class DreamControls(State):
     label = Prop(None, "class the label units are clamped to (labelled models), None = any")
+    label_strength = Prop(LABEL_STRENGTH, "weight of the clamped label (1 = exact P(v|y), > 1 sharpened)")
     temperature = Prop(1.0, "T > 0: every conditional's pre-activation is divided by T")
     tempering = Prop(False, "parallel tempering on (K temperatures, neighbour swaps)")
     tempering_k = Prop(4, "number of temperatures of the tempering ladder")
@@ -135,6 +140,7 @@ class DreamControls(State):
         """The controls as the engine's keyword values for ``rbm`` (a label only for labelled models)."""
         return {"label": self.label if getattr(rbm, "n_labels", 0) and self.label is not None
                 and self.label < rbm.n_labels else None,
+                "label_strength": float(self.label_strength),
                 "clamp": self.clamp_vector(rbm.n_visible),
                 "temperature": float(self.temperature),
                 "tempering": int(self.tempering_k) if self.tempering else None}
@@ -156,7 +162,7 @@ def apply_controls(chains, controls: DreamControls, names=None) -> set[str]:
     for name in (SETTERS if names is None else names):
         setter = getattr(chains, SETTERS[name], None)
         if callable(setter):
-            setter(values[name])
+            setter(*((values["label"], values["label_strength"]) if name == "label" else (values[name],)))
         elif not _is_neutral(values[name], neutral[name]):
             missing.add(name)
     return missing

@@ -227,7 +227,7 @@ class DreamState(State):
     def _on_control(self, name: str, _value) -> None:
         if self.chains is None:
             return
-        names = {"mask": ("clamp",), "tempering_k": ("tempering",)}.get(name, (name,))
+        names = {"mask": ("clamp",), "tempering_k": ("tempering",), "label_strength": ("label",)}.get(name, (name,))
         self.unsteered = (self.unsteered - set(names)) | apply_controls(self.chains, self.controls, names)
 
     def _record(self) -> None:

@@ -8,6 +8,7 @@ from rbm_gui.app.class_timeline import ClassTimeline
 from rbm_gui.app.data import DataOptions, prepare_data
 from rbm_gui.app.dream_controls import DreamControls, apply_controls, label_probs, steerable
 from rbm_gui.app.dream_state import DreamState
+from rbm_gui.commands.dream_options import LABEL_STRENGTH
 from rbm_gui.app.session import Session
 from rbm_gui.engine.dream import DreamChains
 from rbm_gui.engine.rbm import RBM
@@ -81,7 +82,8 @@ def test_a_mask_of_another_image_size_is_dropped_and_an_empty_one_is_no_clamp():
 def test_engine_values_give_a_label_only_to_labelled_models(data):
     c = DreamControls(label=3, temperature=2.0, tempering=True, tempering_k=5)
     plain = c.engine_values(model())
-    assert plain == {"label": None, "clamp": None, "temperature": 2.0, "tempering": 5}
+    assert plain == {"label": None, "label_strength": LABEL_STRENGTH, "clamp": None, "temperature": 2.0,
+                     "tempering": 5}
     assert c.engine_values(labelled_model(data.probes, data.probe_labels))["label"] == 3
     c.tempering = False
     assert c.engine_values(model())["tempering"] is None

@@ -7,6 +7,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
+from rbm_gui.commands.dream_options import LABEL_STRENGTH
 from rbm_gui.engine.dream import DreamChains, dream_frames
 from rbm_gui.io.export import chain_columns, compose_frame
 from rbm_gui.ui.views.dream_view import PANEL_PAD
@@ -131,10 +132,18 @@ def test_a_clamped_label_makes_a_labelled_model_dream_of_that_digit(qtbot, make_
     w = make_window()
     v = dream(w)
     shown(w.session, labelled_model(w.session.data.probes, w.session.data.probe_labels))
+    assert not v.steer.strength_spin.isEnabled()
     v.steer.label_combo.setCurrentIndex(1 + 3)
+    assert v.steer.strength_spin.isEnabled() and v.state.chains.label_strength == LABEL_STRENGTH
     v.step(1)
-    ref = DreamChains(v.rbm, v.starts, v.seed, label=3)
+    ref = DreamChains(v.rbm, v.starts, v.seed, label=3, label_strength=LABEL_STRENGTH)
     ref.step(1)
+    np.testing.assert_array_equal(v.state.chains.probs, ref.probs)
+    v.steer.strength_spin.setValue(1.5)                 # live: the next steps use the new weight
+    assert v.state.chains.label == 3 and v.state.chains.label_strength == 1.5
+    v.step(2)
+    ref.set_label(3, 1.5)
+    ref.step(2)
     np.testing.assert_array_equal(v.state.chains.probs, ref.probs)
 
 

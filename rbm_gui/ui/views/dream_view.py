@@ -33,7 +33,7 @@ START_SOURCES = (("per-class", "One random digit per class"), ("gallery", "Galle
 SHOW_CHOICES = (("probs", "Probabilities P(v=1|h)"), ("samples", "Binary samples"))
 TICK_MS = 16                      # the timer's fastest tick (~60 redraws/s)
 STORED = ("source", "n_chains", "speed", "stop_after", "show", "follow")
-STORED_CONTROLS = ("temperature", "tempering", "tempering_k")
+STORED_CONTROLS = ("temperature", "tempering", "tempering_k", "label_strength")
 
 
 class DreamView(QWidget):

@@ -11,10 +11,10 @@ import math
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QLabel,
-                               QPushButton, QScrollArea, QSlider, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout,
+                               QLabel, QPushButton, QScrollArea, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
-from rbm_gui.app.dream_controls import TEMPERATURE_RANGE, TEMPERING_RANGE, DreamControls
+from rbm_gui.app.dream_controls import LABEL_STRENGTH_RANGE, TEMPERATURE_RANGE, TEMPERING_RANGE, DreamControls
 from rbm_gui.ui.binding import Binding, bind
 from rbm_gui.ui.views.mask_brush import MaskBrush
 
@@ -60,16 +60,27 @@ class SteerPanel(QWidget):
         self.label_combo = QComboBox()
         self.label_combo.setToolTip("Clamp the label units: the chains dream of this digit (from their start "
                                     "digits, or from noise).")
+        self.strength_spin = QDoubleSpinBox()
+        self.strength_spin.setRange(*LABEL_STRENGTH_RANGE)
+        self.strength_spin.setSingleStep(0.5)
+        self.strength_spin.setDecimals(1)
+        self.strength_spin.setPrefix("x ")
+        self.strength_spin.setToolTip("Weight of the clamped label: 1 samples P(v|y) exactly, more makes the "
+                                      "chains commit to the digit (rbm-gui dream --label-strength).")
         self.label_row = QWidget()
         lr = QHBoxLayout(self.label_row)
         lr.setContentsMargins(0, 0, 0, 0)
         lr.addWidget(QLabel("Dream of"))
         lr.addWidget(self.label_combo, 1)
+        lr.addWidget(self.strength_spin)
         self._n_labels = -1
         self.set_n_labels(0)
         self._label = Binding(self.label_combo, lambda: ANY_LABEL if controls.label is None else controls.label,
                               lambda v: controls.set_label(None if v is None or v == ANY_LABEL else v))
         controls.connect("label", lambda _v: self._label.refresh())
+        bind(controls, "label_strength", self.strength_spin)
+        controls.connect("label", lambda v: self.strength_spin.setEnabled(v is not None))
+        self.strength_spin.setEnabled(controls.label is not None)
 
         self.temper_check = QCheckBox("Parallel tempering")
         self.temper_check.setToolTip("Run K copies of every chain on a ladder of temperatures from T up, and swap "

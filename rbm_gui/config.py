@@ -74,6 +74,12 @@ LIMITS.update({
     "dream_fps": (1, 120),            # GIF delays are whole 1/100 s; ffmpeg needs a sane rate
     "dream_scale": (1, 32),
     "dream_chains": (1, 16),
+    "dream_data_chains": (1, 10_000),         # rbm-gui dream --out FILE.npz
+    "dream_data_values": (1, 1 << 30),        # frames x chains x pixels of one .npz (~5 GB)
+    "dream_temperature": (0.01, 100),
+    "dream_tempering": (0, 32),
+    "dream_wander": (0, 10),
+    "dream_label_strength": (0.1, 10),
     "figure_scale": (1, 32),
     "figure_cols": (1, 1000),
     "figure_count": (1, 200),

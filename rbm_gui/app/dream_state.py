@@ -18,7 +18,9 @@ import time
 
 import numpy as np
 
-from rbm_gui.app.observable import Event, Prop, State
+from rbm_gui.app.class_timeline import ClassTimeline
+from rbm_gui.app.dream_controls import DreamControls, apply_controls, label_probs
+from rbm_gui.app.observable import ANY, Event, Prop, State
 from rbm_gui.engine.blas import single_blas_thread
 from rbm_gui.engine.dream import MAX_CHAINS, SHOW_MODES, DreamChains, start_digits
 from rbm_gui.io.export import chain_columns, compose_frame
@@ -55,6 +57,12 @@ class DreamState(State):
         self.frame_changed = Event()                # the picture changed: views redraw
         self._pick = 0                              # "New digits" presses (changes the picks)
         self._t0, self._step0 = 0.0, 0
+        # steering (label, clamp mask, temperature, tempering) and the labelled chains' class timeline
+        self.controls = DreamControls()
+        self.timeline = ClassTimeline()
+        self.label_probs: np.ndarray | None = None  # (n_chains, n_labels) P(y|v) now (labelled models)
+        self.unsteered: set[str] = set()            # chosen controls the engine could not take
+        self.controls.connect(ANY, self._on_control)
         # the chains sample from the effective model (forced units applied); a new override
         # reaches running chains at once, following or not
         session.connect("model", lambda _m: self._on_model(session.effective_model))
@@ -139,7 +147,8 @@ class DreamState(State):
         """A new snapshot: continue with it when following (a replaced model restarts, below)."""
         if rbm is None:
             self._clear()
-        elif self.chains is None or self.chains.rbm.n_visible != rbm.n_visible:
+        elif (self.chains is None or self.chains.rbm.n_visible != rbm.n_visible
+              or self.chains.rbm.n_labels != rbm.n_labels):       # label units come or go: new chains
             self._new_chains(rbm)
         elif self.follow:
             self.chains.set_model(rbm)
@@ -151,6 +160,7 @@ class DreamState(State):
             self._clear()
         elif self.chains is not None and self.starts is not None and self.starts.shape[1] == rbm.n_visible:
             self.chains = DreamChains(rbm, self.starts, self.seed)
+            self._steer()
             self._after_restart(self.note)
         else:
             self._new_chains(rbm)
@@ -173,6 +183,7 @@ class DreamState(State):
         starts, note = self.make_starts(self.chains.rbm.n_visible)
         self.starts = starts
         self.chains.reset(starts, seed=self.seed)
+        self._steer()
         self._after_restart(note)
 
     def _after_restart(self, note: str) -> None:
@@ -184,6 +195,7 @@ class DreamState(State):
         """Back to the same start digits, step 0 (the same frames again)."""
         if self.chains is not None:
             self.chains.reset(seed=self.seed)
+            self._steer()
             self._rebase()
             self.frame_changed.emit()
 
@@ -195,9 +207,33 @@ class DreamState(State):
         """Advance every chain by ``n`` Gibbs steps; returns the step count."""
         if self.chains is not None and n > 0:
             with single_blas_thread():
-                self.chains.step(int(n))
+                if self.rbm.n_labels:        # one step at a time: the timeline gets every step
+                    for _ in range(int(n)):
+                        self.chains.step(1)
+                        self._record()
+                else:
+                    self.chains.step(int(n))
             self.frame_changed.emit()
         return self.step_count
+
+    # ------------------------------------------------------------------ steering
+    def _steer(self) -> None:
+        """Fresh or reset chains: hand them the controls; the timeline starts again at this step."""
+        self.controls.set_shape(self.chains.rbm.image_shape)
+        self.unsteered = apply_controls(self.chains, self.controls)
+        self.timeline.clear(self.chains.n_chains)
+        self._record()
+
+    def _on_control(self, name: str, _value) -> None:
+        if self.chains is None:
+            return
+        names = {"mask": ("clamp",), "tempering_k": ("tempering",), "label_strength": ("label",)}.get(name, (name,))
+        self.unsteered = (self.unsteered - set(names)) | apply_controls(self.chains, self.controls, names)
+
+    def _record(self) -> None:
+        self.label_probs = label_probs(self.chains)
+        if self.label_probs is not None:
+            self.timeline.push_probs(self.label_probs, self.chains.step_count)
 
     def play(self, now: float | None = None) -> None:
         if self.chains is None:

@@ -64,8 +64,11 @@ def mp4_problem() -> str:
     return ""
 
 
-def dream_export(rbm, starts: np.ndarray, seed: int, options: DreamExportOptions, path: str):
+def dream_export(rbm, starts: np.ndarray, seed: int, options: DreamExportOptions, path: str,
+                 controls: dict | None = None):
     """The export of the dream chains from ``starts`` with ``seed`` to ``path`` (a ``.png`` path: a folder).
+
+    ``controls``: the dream panel's steering (DreamChains keywords: label, clamp, temperature, tempering).
 
     An MP4 whose ffmpeg fails between the dialog and the write becomes a GIF next to it.
     """
@@ -73,7 +76,8 @@ def dream_export(rbm, starts: np.ndarray, seed: int, options: DreamExportOptions
     n_frames = n_dream_frames(options.steps, options.every)
 
     def write(target: str, progress, cancel):
-        frames = dream_frames(rbm, starts, options.steps, seed=seed, every=options.every, show=options.show)
+        frames = dream_frames(rbm, starts, options.steps, seed=seed, every=options.every, show=options.show,
+                              **(controls or {}))
         return io_export.export_animation(frames, n_frames, target, fps=options.fps, scale=options.scale,
                                           draw_step=options.draw_step, progress=progress, cancel=cancel)
 

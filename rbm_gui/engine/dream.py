@@ -4,154 +4,90 @@ The blog's video gives eight test digits to a trained RBM and shows the visible 
 alternating Gibbs steps. This module is the engine side of the dream panel and the ``rbm-gui dream``
 command:
 
-* :func:`start_digits` picks the start states (given labels, one digit per class, dataset indices,
-  or random noise);
-* :class:`DreamChains` advances the chains step by step (Play / Step / Reset in the panel) and can
-  switch to a newer snapshot of a model being trained;
+* :func:`start_digits` (``engine/dream_starts.py``) picks the start states;
+* :class:`DreamChains` advances the chains step by step (Play / Step / Reset in the panel), can
+  switch to a newer snapshot of a model being trained, and takes the dream controls of
+  ``engine/steer.py`` (label clamp, pixel clamp, temperature) and ``engine/tempering.py``
+  (parallel tempering), each changeable between two steps;
 * :func:`dream_frames` yields the frames of an export.
 
-All three use :meth:`RBM.gibbs_step` with one ``numpy.random.default_rng(seed)``, so for the same
-seed they give exactly the states of ``rbm.gibbs_chain(starts, steps, default_rng(seed))``.
+Without controls all three use :meth:`RBM.gibbs_step` with one ``numpy.random.default_rng(seed)``,
+so for the same seed they give exactly the states of ``rbm.gibbs_chain(starts, steps, default_rng(seed))``.
 """
 
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+from typing import Iterator
 
 import numpy as np
 
 from rbm_gui.engine.blas import single_blas_thread
-
+from rbm_gui.engine.dream_starts import (MAX_CHAINS, MAX_DATA_CHAINS, SHOW_MODES, START_MODES, _check_chains,
+                                         _check_show, as_unit_interval, start_digits)
+from rbm_gui.engine.numerics import sigmoid
 from rbm_gui.engine.rbm import RBM
+from rbm_gui.engine.steer import check_controls, steered_step
+from rbm_gui.engine.tempering import Tempering, ladder
+from rbm_gui.engine.wander import FastBiases, check_strength
 
-__all__ = ["START_MODES", "SHOW_MODES", "DreamChains", "dream_frames", "n_dream_frames", "start_digits",
-           "as_unit_interval", "single_blas_thread"]
-
-START_MODES = ("given", "per-class", "indices", "random-noise")
-SHOW_MODES = ("probs", "samples")
-MAX_CHAINS = 16
-
-
-def as_unit_interval(images: np.ndarray) -> np.ndarray:
-    """Images as float32 values in [0, 1], one row per image.
-
-    bool and float inputs are taken as they are (floats must lie in [0, 1]); integer inputs are
-    0..255 grey levels and are binarised at 128, as :meth:`Dataset.binarize` does for training.
-    """
-    a = np.asarray(images)
-    a = a.reshape(a.shape[0], -1) if a.ndim != 1 else a[None, :]
-    if a.dtype == bool:
-        return a.astype(np.float32)
-    if np.issubdtype(a.dtype, np.integer):
-        return (a >= 128).astype(np.float32)
-    a = a.astype(np.float32)
-    if a.size and (not np.isfinite(a).all() or a.min() < 0 or a.max() > 1):
-        raise ValueError("start images must have values in [0, 1]")
-    return a
-
-
-def start_digits(dataset_images_flat: np.ndarray, labels: np.ndarray | None, mode: str = "given",
-                 digits: Sequence[int] | None = None, n_chains: int = 8,
-                 rng: np.random.Generator | None = None) -> np.ndarray:
-    """Start states of the dream chains: (n_chains, n_visible) float32 in [0, 1].
-
-    Parameters
-    ----------
-    dataset_images_flat : (N, n_visible) images (uint8 0..255 are binarised at 128; bool/float as is)
-    labels : (N,) labels, needed by ``"given"`` and ``"per-class"``
-    mode :
-        ``"given"``: ``digits`` are LABELS (the blog's "6,4,4,0,5,4,9,2"); for each one a random
-        image of that class is taken (distinct images when a label repeats, if the class has enough).
-        ``n_chains`` is ignored: one chain per listed label.
-        ``"per-class"``: one random image per class present in ``labels`` (classes in increasing
-        order), cycling through the classes until there are ``n_chains`` chains.
-        ``"indices"``: ``digits`` are row indices into the images (the panel's gallery selection).
-        ``"random-noise"``: each pixel on with probability 1/2, independently.
-    rng : numpy Generator (a fresh unseeded one by default)
-
-    Raises
-    ------
-    ValueError
-        Unknown mode, missing digits/labels, a label absent from the data, index out of range,
-        a chain count outside 1..16.
-    """
-    if mode not in START_MODES:
-        raise ValueError(f"unknown start mode {mode!r}; choose one of {', '.join(START_MODES)}")
-    rng = np.random.default_rng() if rng is None else rng
-    images = np.asarray(dataset_images_flat)
-    images = images.reshape(images.shape[0], -1)
-    if mode in ("given", "indices"):
-        if digits is None or len(digits) == 0:
-            raise ValueError(f"start mode {mode!r} needs a list of digits")
-        n_chains = len(digits)
-    _check_chains(n_chains)
-
-    if mode == "random-noise":
-        return (rng.random((n_chains, images.shape[1])) < 0.5).astype(np.float32)
-    if mode == "indices":
-        idx = np.asarray([int(d) for d in digits])
-        bad = idx[(idx < 0) | (idx >= images.shape[0])]
-        if bad.size:
-            raise ValueError(f"digit index {int(bad[0])} is out of range: the data set has {images.shape[0]} images")
-        return as_unit_interval(images[idx])
-
-    if labels is None:
-        raise ValueError(f"start mode {mode!r} needs a labelled data set")
-    labels = np.asarray(labels).reshape(-1)
-    if labels.shape[0] != images.shape[0]:
-        raise ValueError(f"{labels.shape[0]} labels for {images.shape[0]} images")
-    if mode == "per-class":
-        classes = np.unique(labels)
-        if classes.size == 0:
-            raise ValueError("the data set is empty")
-        wanted = [int(classes[i % classes.size]) for i in range(n_chains)]
-    else:
-        wanted = [int(d) for d in digits]
-    chosen = []
-    by_class: dict[int, np.ndarray] = {}
-    for lab in wanted:
-        if lab not in by_class:
-            members = np.flatnonzero(labels == lab)
-            if members.size == 0:
-                present = ", ".join(str(int(c)) for c in np.unique(labels))
-                raise ValueError(f"no digit with label {lab} in the data set (labels present: {present})")
-            by_class[lab] = rng.permutation(members)
-        members = by_class[lab]
-        k = sum(1 for x in chosen if labels[x] == lab)   # distinct images for repeated labels
-        chosen.append(int(members[k % members.size]))
-    return as_unit_interval(images[np.asarray(chosen)])
-
-
-def _check_chains(n: int) -> None:
-    if not 1 <= int(n) <= MAX_CHAINS:
-        raise ValueError(f"number of chains must be 1..{MAX_CHAINS}, got {n}")
-
-
-def _check_show(show: str) -> None:
-    if show not in SHOW_MODES:
-        raise ValueError(f"show must be one of {', '.join(SHOW_MODES)}, got {show!r}")
+__all__ = ["START_MODES", "SHOW_MODES", "MAX_CHAINS", "MAX_DATA_CHAINS", "DreamChains", "dream_frames",
+           "n_dream_frames", "start_digits", "as_unit_interval", "single_blas_thread"]
 
 
 class DreamChains:
     """Gibbs chains advanced step by step, for the dream panel.
 
     ``probs`` is P(v=1|h) of the latest step (for step 0: the start itself) and ``samples`` the
-    sampled visibles (step 0: start >= 0.5); both (n_chains, n_visible). With the same seed the
-    states after k steps equal ``rbm.gibbs_chain(starts, k, default_rng(seed))`` at index k.
+    sampled visibles (step 0: start >= 0.5); both (n_chains, n_visible). Without controls and with
+    the same seed the states after k steps equal ``rbm.gibbs_chain(starts, k, default_rng(seed))``.
+
+    Controls (see ``engine/steer.py``; each ``set_*`` takes effect at the next step and keeps the
+    step count and states): ``label`` (labelled models; ``label_strength`` a > 1 sharpens it), ``clamp`` ((n_visible,) bool, True = the
+    pixel keeps the START's value), ``temperature`` (> 0, divides the energy), ``tempering`` (None,
+    0 or 1 = plain Gibbs; K >= 2 = K replicas per chain from ``temperature`` up to ``hottest``,
+    default ``DEFAULT_HOTTEST`` x temperature; the chains shown are those at ``temperature``),
+    ``wander`` (0 = off; > 0: repulsive fast biases of that strength make the chains move on from
+    digit to digit, ``engine/wander.py``; not with tempering).
 
     Not thread-safe: one thread steps it (the panel's worker); hand the GUI copies of ``images()``.
     """
 
-    def __init__(self, rbm: RBM, starts: np.ndarray, seed: int | None = None):
-        starts = as_unit_interval(starts)
-        if starts.shape[1] != rbm.n_visible:
-            raise ValueError(f"start images have {starts.shape[1]} pixels, the model has {rbm.n_visible} visible units")
-        _check_chains(starts.shape[0])
+    def __init__(self, rbm: RBM, starts: np.ndarray, seed: int | None = None, *, label: int | None = None,
+                 label_strength: float = 1.0,
+                 clamp: np.ndarray | None = None, temperature: float = 1.0, tempering: int | None = None,
+                 hottest: float | None = None, wander: float = 0.0, max_chains: int = MAX_CHAINS):
         self._rbm = rbm
-        self._starts = starts.copy()
-        self._starts.flags.writeable = False
+        self._max_chains = int(max_chains)
+        self._starts = self._checked_starts(starts)
         self._seed = seed
+        self._controls = check_controls(rbm, label, clamp, temperature, label_strength)
+        self._hottest = hottest
+        self._k = self._checked_k(tempering)
+        self._wander = self._checked_wander(wander, self._k)
         self.reset()
+
+    @staticmethod
+    def _checked_wander(strength: float, k: int) -> float:
+        strength = check_strength(strength)
+        if strength and k > 1:
+            raise ValueError("wandering and tempering do not combine: tempering samples the model, "
+                             "wandering leaves it on purpose")
+        return strength
+
+    def _checked_starts(self, starts: np.ndarray) -> np.ndarray:
+        starts = as_unit_interval(starts)
+        if starts.shape[1] != self._rbm.n_visible:
+            raise ValueError(f"start images have {starts.shape[1]} pixels, the model has {self._rbm.n_visible} visible units")
+        _check_chains(starts.shape[0], self._max_chains)
+        starts = starts.copy()
+        starts.flags.writeable = False
+        return starts
+
+    def _checked_k(self, k: int | None) -> int:
+        k = 1 if k is None or int(k) <= 1 else int(k)
+        if k > 1:
+            ladder(self._controls.temperature, k, self._hottest)      # validates K and the ladder
+        return k
 
     # ---------------------------------------------------------------- state
     @property
@@ -185,51 +121,154 @@ class DreamChains:
         """(n_chains, n_visible) bool: the current visible samples."""
         return self._samples
 
+    label = property(lambda self: self._controls.label, doc="the clamped label, or None")
+    label_strength = property(lambda self: self._controls.label_strength, doc="weight of the clamped label")
+    clamp = property(lambda self: self._controls.clamp, doc="(n_visible,) bool clamp mask, or None")
+    temperature = property(lambda self: self._controls.temperature, doc="the temperature of the chains shown")
+    wander = property(lambda self: self._wander, doc="wandering strength (0 = off)")
+
+    @property
+    def tempering(self) -> int | None:
+        """Number of temperatures of parallel tempering, or None for plain Gibbs."""
+        return self._k if self._k > 1 else None
+
+    @property
+    def temperatures(self) -> np.ndarray | None:
+        """(K,) the tempering ladder (the first is ``temperature``), or None without tempering."""
+        return None if self._pt is None else self._pt.temperatures
+
+    @property
+    def swap_rates(self) -> np.ndarray | None:
+        """(K-1,) acceptance rate of each neighbour swap so far, or None without tempering."""
+        return None if self._pt is None else self._pt.swap_rates
+
+    @property
+    def label_probs(self) -> np.ndarray | None:
+        """(n_chains, n_labels) float32 P(y|v) of the current visible state; None for unlabelled models."""
+        if self._rbm.n_labels == 0:
+            return None
+        if self._label_probs is None:
+            self._label_probs = self._rbm.label_probs(self._v[: self.n_chains])
+        return self._label_probs
+
     def images(self, show: str = "probs") -> np.ndarray:
         """Current states as (n_chains, h, w) float32 images in [0, 1] (a new array)."""
         _check_show(show)
         src = self._probs if show == "probs" else self._samples
         return src.astype(np.float32).reshape(self.n_chains, *self.image_shape)
 
+    # ---------------------------------------------------------------- controls
+    def set_label(self, label: int | None, strength: float | None = None) -> None:
+        c = self._controls
+        strength = c.label_strength if strength is None else strength
+        self._controls = check_controls(self._rbm, label, c.clamp, c.temperature, strength)
+        if label is None and self._rbm.n_labels and self._y is None:
+            self._y = self._rbm.label_probs(self._v)         # free labels continue from P(y|v)
+
+    def set_clamp(self, clamp: np.ndarray | None) -> None:
+        c = self._controls
+        self._controls = check_controls(self._rbm, c.label, clamp, c.temperature, c.label_strength)
+
+    def set_temperature(self, temperature: float) -> None:
+        c = self._controls
+        controls = check_controls(self._rbm, c.label, c.clamp, temperature, c.label_strength)
+        if self._k > 1:
+            hot = None if self._hottest is None else max(self._hottest, controls.temperature * 1.01)
+            ladder(controls.temperature, self._k, hot)
+            self._hottest = hot
+        self._controls = controls
+        self._build_tempering(keep=True)
+
+    def set_tempering(self, k: int | None, hottest: float | None = None) -> None:
+        if hottest is not None:
+            self._hottest = float(hottest)
+        k = self._checked_k(k)
+        self._checked_wander(self._wander, k)
+        self._k = k
+        self._build_tempering(keep=True)
+
+    def set_wander(self, strength: float) -> None:
+        """Wandering strength (0 = off); the fast biases start from zero when it is switched on."""
+        self._wander = strength = self._checked_wander(strength, self._k)
+        if strength and self._fast is not None:
+            self._fast.strength = strength
+        else:
+            self._fast = FastBiases(self.n_chains, self._rbm.n_hidden, self._rbm.n_visible, strength) if strength else None
+
+    def _build_tempering(self, keep: bool) -> None:
+        """(Re)build the replicas; with ``keep`` the shown chains keep their states and the hotter
+        replicas start as copies of them."""
+        n = self.n_chains
+        if keep:
+            v, y = self._v[:n], (None if self._y is None else self._y[:n])
+        else:
+            v, y = self._starts, (None if not self._rbm.n_labels else self._rbm.label_probs(self._starts))
+        if self._k > 1:
+            self._pt = Tempering(ladder(self._controls.temperature, self._k, self._hottest), n)
+            self._v, self._y = self._pt.tile(v), self._pt.tile(y)
+            self._clamp_values = self._pt.tile(self._starts)
+        else:
+            self._pt = None
+            self._v, self._y = v, y
+            self._clamp_values = self._starts
+
     # ---------------------------------------------------------------- actions
     def reset(self, starts: np.ndarray | None = None, seed: int | None = None) -> None:
         """Back to step 0 with the same generator seed (so the same frames again).
 
-        New ``starts`` (same model width, 1..16 chains) or a new ``seed`` may be given.
+        New ``starts`` (same model width, as many chains as allowed) or a new ``seed`` may be given.
+        The controls are kept.
         """
         if starts is not None:
-            starts = as_unit_interval(starts)
-            if starts.shape[1] != self._rbm.n_visible:
-                raise ValueError(f"start images have {starts.shape[1]} pixels, the model has {self._rbm.n_visible}")
-            _check_chains(starts.shape[0])
-            self._starts = starts.copy()
-            self._starts.flags.writeable = False
+            self._starts = self._checked_starts(starts)
         if seed is not None:
             self._seed = seed
         self._rng = np.random.default_rng(self._seed)
         self._probs = self._starts.copy()
         self._samples = self._starts >= 0.5
-        self._v = self._starts           # first step uses the (possibly grey) start as it is
         self._step = 0
+        self._label_probs = None
+        self._fast = FastBiases(self.n_chains, self._rbm.n_hidden, self._rbm.n_visible, self._wander) if self._wander else None
+        self._build_tempering(keep=False)        # first step uses the (possibly grey) start as it is
 
     def step(self, n: int = 1) -> int:
         """Advance every chain by ``n`` Gibbs steps; returns the new step count."""
         if n < 0:
             raise ValueError("cannot step backwards")
+        m = self.n_chains
         for _ in range(int(n)):
-            self._probs, self._samples = self._rbm.gibbs_step(self._v, self._rng)
-            self._v = self._samples
+            pt = self._pt
+            res = steered_step(self._rbm, self._v, self._rng, self._controls, y=self._y,
+                               clamp_values=self._clamp_values, beta=None if pt is None else pt.beta_rows,
+                               energy=pt is not None, fast=self._fast)
+            if pt is not None:
+                pt.swap(res, self._rng)
+                # the shown rows may hold states from hotter replicas now: draw them at temperature
+                res.probs[:m] = sigmoid(res.x_v[:m] * np.float32(pt.betas[0]))
+                if self._controls.clamp is not None:
+                    res.probs[:m, self._controls.clamp] = self._starts[:, self._controls.clamp]
+            self._v, self._y = res.v_in, res.y
+            self._probs, self._samples = res.probs[:m], res.v[:m]
             self._step += 1
+        self._label_probs = None
         return self._step
 
     def set_model(self, rbm: RBM) -> None:
         """Continue the chains with another model of the same size (e.g. the trainer's newest snapshot).
 
-        The current states, generator and step count are kept.
+        The current states, generator, controls and step count are kept.
         """
         if rbm.n_visible != self._rbm.n_visible:
             raise ValueError(f"the new model has {rbm.n_visible} visible units, the chains have {self._rbm.n_visible}")
+        if rbm.n_labels != self._rbm.n_labels:
+            c = self._controls
+            if c.label is not None and not 0 <= c.label < rbm.n_labels:
+                raise ValueError(f"the new model has {rbm.n_labels} label units: label {c.label} cannot stay clamped")
+            self._y = None if rbm.n_labels == 0 else rbm.label_probs(self._v)
+        if self._fast is not None and rbm.n_hidden != self._rbm.n_hidden:
+            self._fast = FastBiases(self.n_chains, rbm.n_hidden, rbm.n_visible, self._wander)
         self._rbm = rbm
+        self._label_probs = None
 
 
 def n_dream_frames(steps: int, every: int = 1) -> int:
@@ -240,18 +279,19 @@ def n_dream_frames(steps: int, every: int = 1) -> int:
 
 
 def dream_frames(rbm: RBM, starts: np.ndarray, steps: int, seed: int | None = None, every: int = 1,
-                 show: str = "probs", chunk: int = 32) -> Iterator[tuple[int, np.ndarray]]:
+                 show: str = "probs", chunk: int = 32, **controls) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(step, images)`` for steps 0, every, 2*every, ... up to ``steps``.
 
     ``images`` is (n_chains, h, w) float32 in [0, 1]: P(v=1|h) (``show="probs"``) or the binary
     samples (``show="samples"``); step 0 is the start. It yields ``n_dream_frames(steps, every)``
     frames, lazily (an export can stop early), computing ``chunk`` frames at a time under
     :func:`single_blas_thread` (see there: 5x faster exports on the 2-core test machine).
+    ``controls``: the keyword arguments of :class:`DreamChains` (label, clamp, temperature, tempering...).
     """
     _check_show(show)
     n_dream_frames(steps, every)
     chunk = max(1, int(chunk))
-    chains = DreamChains(rbm, starts, seed)
+    chains = DreamChains(rbm, starts, seed, **controls)
     yield 0, chains.images(show)
     buf: list[tuple[int, np.ndarray]] = []
     while chains.step_count + every <= steps:

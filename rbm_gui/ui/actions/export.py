@@ -131,7 +131,8 @@ class ExportActions(QObject):
         if problem:              # ffmpeg does not work here: a GIF, and one line saying why
             path = str(Path(path).with_suffix(".gif"))
             self._note = f"MP4 could not be written ({problem}): wrote a GIF instead, {Path(path).name}."
-        fn = export_jobs.dream_export(rbm, dream.starts.copy(), dream.seed, options, path)
+        fn = export_jobs.dream_export(rbm, dream.starts.copy(), dream.seed, options, path,
+                                      dream.controls.engine_values(rbm))     # as steered in the panel
         self._start(fn, f"Exporting {n_frames:,} frames...", n_frames)
         return True
 

@@ -1,7 +1,8 @@
 """Draw your own digit: a digit-sized canvas shown large, brush / eraser / clear, "send to dream".
 
 Every stroke emits ``changed(canvas)`` (n_visible float32 in {0, 1}) so the explorer reconstructs
-what is drawn live. Strokes are computed by the Qt-free :mod:`rbm_gui.viz.canvas`.
+what is drawn live. Strokes are computed by the Qt-free :mod:`rbm_gui.viz.canvas`. The "Mask" tool
+paints the dream's clamp mask over the drawing instead (tinted); "Send to dream" then sends it too.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import (QButtonGroup, QGraphicsRectItem, QHBoxLayout, QLabel, QPushButton, QRadioButton,
                                QSpinBox, QVBoxLayout, QWidget)
 
+from rbm_gui.ui.views.mask_brush import mask_rgba
 from rbm_gui.viz.canvas import stroke
 
 BORDER = QColor(90, 100, 115)
@@ -29,6 +31,8 @@ class _Canvas(pg.GraphicsView):
         self.setCentralItem(self.vb)
         self.image = pg.ImageItem()
         self.vb.addItem(self.image)
+        self.tint = pg.ImageItem()           # the clamp mask painted with the Mask tool
+        self.vb.addItem(self.tint)
         # the canvas is white on a white background: a frame shows where drawing counts
         self.frame = QGraphicsRectItem()
         pen = QPen(BORDER)
@@ -71,10 +75,12 @@ class _Canvas(pg.GraphicsView):
 class DrawingBoard(QWidget):
     changed = Signal(object)          # (n_visible,) float32: the canvas after a stroke
     sendToDream = Signal(object)      # (1, n_visible) float32
+    sendMask = Signal(object)         # (n_visible,) bool clamp mask, sent just before sendToDream (if painted)
 
     def __init__(self, image_shape=(28, 28), parent=None):
         super().__init__(parent)
         self.canvas = np.zeros(image_shape, dtype=np.float32)
+        self.mask = np.zeros(image_shape, dtype=bool)
         self.view = _Canvas(self)
         self.view.setMinimumSize(224, 224)
         self.brush = QRadioButton("Brush")
@@ -82,21 +88,26 @@ class DrawingBoard(QWidget):
         self.brush.setToolTip("Left button paints ink (the right button always erases).")
         self.eraser = QRadioButton("Eraser")
         self.eraser.setToolTip("Left button erases.")
+        self.mask_tool = QRadioButton("Mask")
+        self.mask_tool.setToolTip("Paint the pixels the dream keeps clamped to this drawing (inpainting); "
+                                  "the right button erases the mask.")
         group = QButtonGroup(self)
-        group.addButton(self.brush)
-        group.addButton(self.eraser)
+        for b in (self.brush, self.eraser, self.mask_tool):
+            group.addButton(b)
         self.size_spin = QSpinBox()
         self.size_spin.setRange(0, 4)
         self.size_spin.setValue(1)
         self.size_spin.setPrefix("radius ")
         self.size_spin.setToolTip("Brush radius in pixels (0 = one pixel, 1 = a plus, 2 = a small disc).")
         self.clear_btn = QPushButton("Clear")
-        self.clear_btn.clicked.connect(self.clear)
+        self.clear_btn.setToolTip("Clear the drawing (with the Mask tool: the mask).")
+        self.clear_btn.clicked.connect(lambda: self.clear_mask() if self.mask_tool.isChecked() else self.clear())
         self.dream_btn = QPushButton("Send to dream")
-        self.dream_btn.setToolTip("Start the dream panel's Gibbs chain from this drawing.")
-        self.dream_btn.clicked.connect(lambda: self.sendToDream.emit(self.vector()[None, :]))
+        self.dream_btn.setToolTip("Start the dream panel's Gibbs chain from this drawing (and clamp the "
+                                  "pixels painted with the Mask tool, if any).")
+        self.dream_btn.clicked.connect(self.send_to_dream)
         tools = QHBoxLayout()
-        for w in (self.brush, self.eraser, self.size_spin):
+        for w in (self.brush, self.eraser, self.mask_tool, self.size_spin):
             tools.addWidget(w)
         buttons = QHBoxLayout()
         buttons.addWidget(self.clear_btn)
@@ -114,13 +125,19 @@ class DrawingBoard(QWidget):
     def set_image_shape(self, image_shape) -> None:
         if tuple(image_shape) != self.canvas.shape:
             self.canvas = np.zeros(image_shape, dtype=np.float32)
+            self.mask = np.zeros(image_shape, dtype=bool)
             self._draw(relayout=True)
 
     def vector(self) -> np.ndarray:
         return self.canvas.reshape(-1).copy()
 
     def paint(self, at: tuple[float, float], last: tuple[float, float] | None, value: float) -> None:
-        """Stroke from ``last`` to ``at`` ((row, column) canvas coordinates) with ink 1 or 0."""
+        """Stroke from ``last`` to ``at`` ((row, column) canvas coordinates) with ink 1 or 0
+        (with the Mask tool: mask on or off)."""
+        if self.mask_tool.isChecked():
+            stroke(self.mask, last, at, self.size_spin.value(), bool(value))
+            self._draw()
+            return
         before = self.canvas.copy()
         stroke(self.canvas, last, at, self.size_spin.value(), value)
         if not np.array_equal(before, self.canvas):
@@ -132,8 +149,18 @@ class DrawingBoard(QWidget):
         self._draw()
         self.changed.emit(self.vector())
 
+    def clear_mask(self) -> None:
+        self.mask[...] = False
+        self._draw()
+
+    def send_to_dream(self) -> None:
+        if self.mask.any():
+            self.sendMask.emit(self.mask.reshape(-1).copy())
+        self.sendToDream.emit(self.vector()[None, :])
+
     def _draw(self, relayout: bool = False) -> None:
         self.view.image.setImage(1.0 - self.canvas, levels=(0, 1), autoLevels=False)
+        self.view.tint.setImage(mask_rgba(self.mask, self.mask.shape), levels=(0, 255), autoLevels=False)
         if relayout:
             h, w = self.canvas.shape
             self.view.frame.setRect(QRectF(0, 0, w, h))

@@ -13,11 +13,17 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+                               QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
 
 from rbm_gui.app.dream_state import DREAM_LIMITS, PANEL_PAD, DreamState  # noqa: F401 (PANEL_PAD: tests)
+from rbm_gui.app.dream_controls import CONTROL_LIMITS
+from rbm_gui.io.export import chain_columns
 from rbm_gui.ui.registry import register_view
 from rbm_gui.ui.binding import bind, persist
+from rbm_gui.ui.views.class_strip import ClassStrip
+from rbm_gui.ui.views.dream_overlays import MosaicOverlays
+from rbm_gui.ui.views.steer_panel import SteerPanel, scrolling
+from rbm_gui.viz.mosaic import MosaicLayout
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
@@ -27,6 +33,7 @@ START_SOURCES = (("per-class", "One random digit per class"), ("gallery", "Galle
 SHOW_CHOICES = (("probs", "Probabilities P(v=1|h)"), ("samples", "Binary samples"))
 TICK_MS = 16                      # the timer's fastest tick (~60 redraws/s)
 STORED = ("source", "n_chains", "speed", "stop_after", "show", "follow")
+STORED_CONTROLS = ("temperature", "tempering", "tempering_k", "label_strength")
 
 
 class DreamView(QWidget):
@@ -45,6 +52,7 @@ class DreamView(QWidget):
         self.timer.timeout.connect(self._tick)
         self._build()
         persist(state, settings, "dream", STORED, DREAM_LIMITS)
+        persist(state.controls, settings, "dream", STORED_CONTROLS, CONTROL_LIMITS)
         for name, w in (("source", self.source_combo), ("n_chains", self.chains_spin), ("seed", self.seed_spin),
                         ("speed", self.speed_spin), ("stop_after", self.stop_spin), ("show", self.show_combo),
                         ("follow", self.follow_check)):
@@ -53,6 +61,8 @@ class DreamView(QWidget):
         state.connect("playing", self._on_playing)
         state.connect("speed", lambda _v: self.timer.setInterval(self._interval()))
         state.connect("note", self.status.setText)
+        state.controls.connect("mask", lambda _m: self._draw_steering())
+        state.controls.connect("tempering", lambda _m: self._draw_steering())
         self.status.setText(state.note)
         self.draw()
 
@@ -65,6 +75,11 @@ class DreamView(QWidget):
         self.vb.setMouseEnabled(False, False)
         self.image = pg.ImageItem()
         self.vb.addItem(self.image)
+        self.overlays = MosaicOverlays(self.vb)
+        self.strip = ClassStrip()
+        self.strip.setFixedHeight(150)
+        self.steer = SteerPanel(self.state.controls)
+        self._starts_shown = None
 
         self.counter = QLabel("step 0")
         f = QFont(self.counter.font())
@@ -128,27 +143,39 @@ class DreamView(QWidget):
         form.addRow(self.new_btn)
         run = QGroupBox("Run")
         rform = QFormLayout(run)
-        rform.addRow(buttons)
         rform.addRow("Speed", self.speed_spin)
         rform.addRow("Stop after", self.stop_spin)
         rform.addRow("Show", self.show_combo)
         rform.addRow(self.follow_check)
+        settings = QWidget()
+        stl = QVBoxLayout(settings)
+        stl.setContentsMargins(2, 2, 2, 2)
+        stl.addWidget(run)
+        stl.addWidget(box)
+        stl.addStretch(1)
+        # the steering controls on a second page: the mosaic keeps its width in the window
+        self.side_tabs = QTabWidget()
+        self.side_tabs.addTab(settings, "Run")
+        self.side_tabs.addTab(scrolling(self.steer), "Steer")
 
         side = QWidget()
-        side.setFixedWidth(270)
+        side.setFixedWidth(280)
         sl = QVBoxLayout(side)
         sl.setContentsMargins(4, 4, 4, 4)
         sl.addWidget(self.counter)
-        sl.addWidget(run)
-        sl.addWidget(box)
+        sl.addLayout(buttons)
+        sl.addWidget(self.side_tabs, 1)
         sl.addWidget(self.status)
-        sl.addStretch(1)
 
+        pictures = QVBoxLayout()
+        pictures.setContentsMargins(0, 0, 0, 0)
+        pictures.setSpacing(0)
+        pictures.addWidget(self.glw, 1)
+        pictures.addWidget(self.strip)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.glw, 1)
+        lay.addLayout(pictures, 1)
         lay.addWidget(side)
-
 
     # ================================================================== reading (tests, exports)
     source = property(lambda self: self.state.source)
@@ -216,6 +243,7 @@ class DreamView(QWidget):
     def draw(self) -> None:
         frame = self.state.frame()
         self._update_labels()
+        self._draw_steering()
         if frame is None:
             self.image.clear()
             self.frame = None
@@ -228,6 +256,27 @@ class DreamView(QWidget):
             self.vb.setRange(QRectF(0, 0, w, h), padding=0.02)
         self.frames_drawn += 1
         self.frameDrawn.emit(self.state.step_count)
+
+    def layout(self) -> MosaicLayout | None:
+        """Where each chain's tile sits in the mosaic (None without chains)."""
+        ch = self.state.chains
+        return None if ch is None else MosaicLayout(ch.n_chains, chain_columns(ch.n_chains), ch.image_shape, PANEL_PAD)
+
+    def _draw_steering(self) -> None:
+        """Mask tint, per-chain digits, class strip, label choices, swap rates, the mask brush's digit."""
+        st, layout = self.state, self.layout()
+        n_labels = 0 if st.rbm is None else st.rbm.n_labels
+        self.overlays.draw_mask(layout, st.controls.mask)
+        self.overlays.draw_labels(layout, st.label_probs if n_labels else None)
+        self.steer.set_n_labels(n_labels)
+        self.strip.setVisible(n_labels > 0)
+        if n_labels:
+            self.strip.draw(st.timeline, n_labels)
+        self.steer.show_mixing(st.chains)
+        self.steer.show_support(st.unsteered)
+        if st.starts is not self._starts_shown:      # the brush paints over the first chain's start digit
+            self._starts_shown = st.starts
+            self.steer.brush.set_digit(None if st.starts is None else st.starts[0])
 
     def _update_labels(self) -> None:
         self.counter.setText(f"step {self.state.step_count:,}")

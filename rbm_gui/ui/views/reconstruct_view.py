@@ -148,6 +148,7 @@ class ReconstructView(QWidget):
         st.connect("sheet_digits", lambda _v: self.update_sheet())
         st.connect("sheet_n", lambda _v: self.update_sheet())
         self.board.changed.connect(self._on_drawn)
+        self.board.sendMask.connect(states.dream.controls.set_mask)     # the board's clamp mask, if painted
         self.board.sendToDream.connect(window.request_dream)
         session.connect("effective_model", self.on_frame)     # frames and unit overrides
         session.model_replaced.connect(lambda *_: self.update_all(now=True))

@@ -1,0 +1,185 @@
+"""The dream panel's steering controls (Qt-free): label, clamp mask, temperature, parallel tempering.
+
+:class:`DreamControls` holds what the user chose; :func:`apply_controls` hands it to a
+:class:`rbm_gui.engine.dream.DreamChains` through its setters (``set_label``, ``set_clamp``,
+``set_temperature``, ``set_tempering``: they take effect at the next step and keep the chains'
+states and step count, so every control is live). An engine without a setter leaves that control
+out; :func:`steerable` says which ones the chains take, so the panel can grey the others.
+
+The clamp mask is a (h, w) bool picture, True = the pixel keeps its start value at every step
+(inpainting). It is edited by brush strokes (:mod:`rbm_gui.viz.canvas`), half-image presets and
+clear; each edit can be undone (a stack of the previous masks: 784 bytes each, so keeping 50 is cheap).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from rbm_gui.app.observable import Prop, State
+from rbm_gui.commands.dream_options import LABEL_STRENGTH     # the CLI's measured default, one source
+from rbm_gui.config import LIMITS
+from rbm_gui.viz.canvas import stroke
+
+TEMPERATURE_RANGE = (0.5, 5.0)
+TEMPERING_RANGE = (2, 8)
+MASK_PRESETS = ("top", "bottom", "left", "right")
+UNDO_DEPTH = 50
+#: engine setter of each control
+SETTERS = {"label": "set_label", "clamp": "set_clamp", "temperature": "set_temperature",
+           "tempering": "set_tempering"}
+LABEL_STRENGTH_RANGE = LIMITS["dream_label_strength"]
+CONTROL_LIMITS = {"temperature": TEMPERATURE_RANGE, "tempering_k": TEMPERING_RANGE,
+                  "label_strength": LABEL_STRENGTH_RANGE}
+
+
+class DreamControls(State):
+    label = Prop(None, "class the label units are clamped to (labelled models), None = any")
+    label_strength = Prop(LABEL_STRENGTH, "weight of the clamped label (1 = exact P(v|y), > 1 sharpened)")
+    temperature = Prop(1.0, "T > 0: every conditional's pre-activation is divided by T")
+    tempering = Prop(False, "parallel tempering on (K temperatures, neighbour swaps)")
+    tempering_k = Prop(4, "number of temperatures of the tempering ladder")
+    mask = Prop(None, "(h, w) read-only bool clamp mask, or None (no pixel clamped)")
+
+    def __init__(self, shape=(28, 28), **values):
+        super().__init__(**values)
+        self.shape = tuple(shape)
+        self._undo: list[np.ndarray | None] = []
+
+    # ------------------------------------------------------------------ checking
+    def set_temperature(self, t: float) -> None:
+        t = float(t)
+        if not (math.isfinite(t) and t > 0):
+            raise ValueError(f"temperature must be > 0, got {t}")
+        self.temperature = t
+
+    def set_label(self, label) -> None:
+        if label is not None and (int(label) != label or int(label) < 0):
+            raise ValueError(f"label must be a class number or None, got {label!r}")
+        self.label = None if label is None else int(label)
+
+    # ------------------------------------------------------------------ the mask
+    def set_shape(self, shape) -> None:
+        """The model's image shape; a mask of another shape is dropped (with its undo history)."""
+        shape = tuple(shape)
+        if shape != self.shape:
+            self.shape = shape
+            self._undo.clear()
+            self.mask = None
+
+    @property
+    def n_clamped(self) -> int:
+        return 0 if self.mask is None else int(self.mask.sum())
+
+    def clamp_vector(self, n_visible: int) -> np.ndarray | None:
+        """(n_visible,) bool mask for the engine, or None when nothing is clamped (or the size differs)."""
+        m = self.mask
+        if m is None or m.size != n_visible or not m.any():
+            return None
+        return m.reshape(-1)
+
+    def _set(self, mask: np.ndarray | None, remember: bool = True) -> None:
+        if remember:
+            self._undo.append(self.mask)
+            del self._undo[:-UNDO_DEPTH]
+        if mask is not None:
+            mask = np.array(mask, dtype=bool).reshape(self.shape)
+            mask.flags.writeable = False
+        self.mask = mask
+
+    def set_mask(self, mask) -> None:
+        """A whole mask ((h, w) or (n,) truthy values; None or all False = no clamp), undoable."""
+        m = None if mask is None else np.asarray(mask)
+        if m is not None and m.size != int(np.prod(self.shape)):
+            raise ValueError(f"a mask of {m.size} pixels for images of shape {self.shape}")
+        self._set(m if m is not None and m.any() else None)
+
+    def begin_stroke(self) -> None:
+        """A brush stroke starts: the mask before it is what Undo brings back."""
+        self._undo.append(self.mask)
+        del self._undo[:-UNDO_DEPTH]
+
+    def paint(self, at, last=None, radius: int = 1, value: bool = True) -> None:
+        """Paint (value True) or erase the segment ``last`` -> ``at`` ((row, column) pixels)."""
+        m = np.zeros(self.shape, bool) if self.mask is None else self.mask.copy()
+        stroke(m, last, at, radius, bool(value))
+        if self.mask is None or not np.array_equal(m, self.mask):
+            self._set(m if m.any() else None, remember=False)
+
+    def preset(self, name: str) -> None:
+        """Clamp one half of the picture: 'top', 'bottom', 'left' or 'right' (replaces the mask)."""
+        if name not in MASK_PRESETS:
+            raise ValueError(f"unknown mask preset {name!r}; choose one of {', '.join(MASK_PRESETS)}")
+        h, w = self.shape
+        m = np.zeros(self.shape, bool)
+        {"top": m[:h // 2], "bottom": m[h - h // 2:], "left": m[:, :w // 2], "right": m[:, w - w // 2:]}[name][...] = True
+        self._set(m)
+
+    def clear(self) -> None:
+        if self.mask is not None:
+            self._set(None)
+
+    def invert(self) -> None:
+        """Swap clamped and free pixels."""
+        self._set(np.ones(self.shape, bool) if self.mask is None else ~self.mask)
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def undo(self) -> bool:
+        """Back to the mask before the last edit; False when there is nothing to undo."""
+        if not self._undo:
+            return False
+        self._set(self._undo.pop(), remember=False)
+        return True
+
+    # ------------------------------------------------------------------ for the engine
+    def engine_values(self, rbm) -> dict:
+        """The controls as the engine's keyword values for ``rbm`` (a label only for labelled models)."""
+        return {"label": self.label if getattr(rbm, "n_labels", 0) and self.label is not None
+                and self.label < rbm.n_labels else None,
+                "label_strength": float(self.label_strength),
+                "clamp": self.clamp_vector(rbm.n_visible),
+                "temperature": float(self.temperature),
+                "tempering": int(self.tempering_k) if self.tempering else None}
+
+
+def steerable(chains) -> set[str]:
+    """The controls ``chains`` can take (the names of :data:`SETTERS` whose setter it has)."""
+    return {name for name, setter in SETTERS.items() if callable(getattr(chains, setter, None))}
+
+
+def apply_controls(chains, controls: DreamControls, names=None) -> set[str]:
+    """Hand the controls (all, or ``names``) to ``chains``; returns the names it could not take.
+
+    The "no effect" values (no label, no clamp, T = 1, no tempering) need no engine support.
+    """
+    values = controls.engine_values(chains.rbm)
+    neutral = {"label": None, "clamp": None, "temperature": 1.0, "tempering": None}
+    missing = set()
+    for name in (SETTERS if names is None else names):
+        setter = getattr(chains, SETTERS[name], None)
+        if callable(setter):
+            setter(*((values["label"], values["label_strength"]) if name == "label" else (values[name],)))
+        elif not _is_neutral(values[name], neutral[name]):
+            missing.add(name)
+    return missing
+
+
+def _is_neutral(value, neutral) -> bool:
+    return value is None if neutral is None else value == neutral
+
+
+def label_probs(chains) -> np.ndarray | None:
+    """(n_chains, n_labels) P(y|v) of the chains' current visible state; None for unlabelled models.
+
+    The engine's ``label_probs`` when it has one, else computed here from the current samples.
+    """
+    rbm = chains.rbm
+    if not getattr(rbm, "n_labels", 0):
+        return None
+    if hasattr(type(chains), "label_probs"):
+        return chains.label_probs
+    return rbm.label_probs(chains.samples.astype(np.float32))

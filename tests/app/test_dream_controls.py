@@ -1,0 +1,161 @@
+"""The dream panel's steering controls without Qt: mask editing and undo, the engine values, the class
+timeline, and DreamState feeding them to the chains (labelled and unlabelled models)."""
+
+import numpy as np
+import pytest
+
+from rbm_gui.app.class_timeline import ClassTimeline
+from rbm_gui.app.data import DataOptions, prepare_data
+from rbm_gui.app.dream_controls import DreamControls, apply_controls, label_probs, steerable
+from rbm_gui.app.dream_state import DreamState
+from rbm_gui.commands.dream_options import LABEL_STRENGTH
+from rbm_gui.app.session import Session
+from rbm_gui.engine.dream import DreamChains
+from rbm_gui.engine.rbm import RBM
+from tests.app.test_view_state import model, shown
+
+
+@pytest.fixture(scope="module")
+def data():
+    return prepare_data(DataOptions(max_train=300, n_val=100))
+
+
+def labelled_model(probes, labels, per_class=5, a=0.3):
+    """A hand-built labelled RBM: each hidden unit is one probe digit (a template) whose label weight
+    points at that digit's class, so P(y|v) is a rough nearest-template classifier (~70% right)."""
+    rows = np.concatenate([np.flatnonzero(labels == k)[:per_class] for k in range(10)])
+    t = probes[rows].astype(np.float32)
+    W = (a * (2 * t - 1)).T.astype(np.float32)
+    c = (-0.5 * a * t.sum(axis=1)).astype(np.float32)
+    U = np.full((10, len(rows)), -2.0, np.float32)
+    U[labels[rows], np.arange(len(rows))] = 4.0
+    p = probes.mean(axis=0).clip(0.02, 0.98)
+    b = (np.log(p / (1 - p)) - 0.5).astype(np.float32)
+    return RBM(W, b, c, (28, 28), U, np.zeros(10, np.float32)).snapshot()
+
+
+# ---------------------------------------------------------------------------------------- the mask
+def test_strokes_presets_clear_invert_and_undo_edit_one_mask():
+    c = DreamControls((28, 28))
+    seen = []
+    c.connect("mask", seen.append)
+    assert c.mask is None and c.clamp_vector(784) is None and not c.can_undo
+    c.begin_stroke()
+    c.paint((5.5, 5.5), None, radius=0)
+    c.paint((5.5, 9.5), (5.5, 5.5), radius=0)          # a drag: the whole segment
+    assert c.n_clamped == 5 and c.mask[5, 5:10].all() and not c.mask.flags.writeable
+    c.begin_stroke()
+    c.paint((5.5, 7.5), None, radius=0, value=False)    # erase one pixel
+    assert c.n_clamped == 4 and not c.mask[5, 7]
+    assert c.undo() and c.n_clamped == 5                # back to before the erasing stroke
+    c.preset("top")
+    assert c.mask[:14].all() and not c.mask[14:].any()
+    c.preset("right")
+    assert c.mask[:, 14:].all() and not c.mask[:, :14].any()
+    c.invert()
+    assert c.mask[:, :14].all() and not c.mask[:, 14:].any()
+    c.clear()
+    assert c.mask is None and c.clamp_vector(784) is None
+    for expect in ("left", "right", "top"):             # undo walks back through every edit
+        assert c.undo()
+        assert c.mask is not None
+    assert c.mask[:14].all() and c.undo() and c.n_clamped == 5 and c.undo() and c.mask is None
+    assert not c.undo() and not c.can_undo
+    assert len(seen) >= 10 and seen[-1] is None
+    with pytest.raises(ValueError, match="preset"):
+        c.preset("middle")
+    with pytest.raises(ValueError, match="pixels"):
+        c.set_mask(np.ones(100))
+
+
+def test_a_mask_of_another_image_size_is_dropped_and_an_empty_one_is_no_clamp():
+    c = DreamControls((28, 28))
+    c.set_mask(np.zeros(784))
+    assert c.mask is None
+    c.preset("left")
+    np.testing.assert_array_equal(c.clamp_vector(784), np.tile(np.arange(28) < 14, 28))
+    assert c.clamp_vector(100) is None                  # a model of another size clamps nothing
+    c.set_shape((10, 10))
+    assert c.mask is None and not c.can_undo
+
+
+def test_engine_values_give_a_label_only_to_labelled_models(data):
+    c = DreamControls(label=3, temperature=2.0, tempering=True, tempering_k=5)
+    plain = c.engine_values(model())
+    assert plain == {"label": None, "label_strength": LABEL_STRENGTH, "clamp": None, "temperature": 2.0,
+                     "tempering": 5}
+    assert c.engine_values(labelled_model(data.probes, data.probe_labels))["label"] == 3
+    c.tempering = False
+    assert c.engine_values(model())["tempering"] is None
+    with pytest.raises(ValueError):
+        c.set_temperature(0)
+    with pytest.raises(ValueError):
+        c.set_label(-1)
+
+
+def test_neutral_controls_need_no_engine_support_and_others_are_reported_when_missing(data):
+    class Bare:                      # chains without any setter
+        rbm = model()
+    c = DreamControls()
+    assert apply_controls(Bare(), c) == set()
+    c.update(temperature=2.0, tempering=True)
+    c.preset("top")
+    assert apply_controls(Bare(), c) == {"temperature", "tempering", "clamp"}
+    chains = DreamChains(model(), data.probes[:2], 0)
+    assert apply_controls(chains, c) == {"temperature", "tempering", "clamp"} - steerable(chains)
+
+
+# ---------------------------------------------------------------------------------------- the timeline
+def test_the_timeline_keeps_the_last_steps_oldest_first():
+    t = ClassTimeline(2, length=4)
+    assert (t.codes() == -1).all() and t.latest() is None
+    for k in range(6):
+        t.push([k, 9 - k], step=k)
+    np.testing.assert_array_equal(t.codes(), [[2, 3, 4, 5], [7, 6, 5, 4]])
+    np.testing.assert_array_equal(t.latest(), [5, 4])
+    assert t.n_recorded == 6 and t.last_step == 5
+    t.push_probs(np.eye(3)[[1, 0, 2]])                  # another chain count starts afresh
+    assert t.codes().shape == (3, 4) and list(t.codes()[:, -1]) == [1, 0, 2] and t.n_recorded == 1
+
+
+# ---------------------------------------------------------------------------------------- DreamState
+def test_a_labelled_dream_records_every_steps_most_likely_digit(data):
+    s = Session(data=data)
+    rbm = labelled_model(data.probes, data.probe_labels)
+    shown(s, rbm)
+    d = DreamState(s, seed=3, n_chains=6)
+    assert d.timeline.n_recorded == 1                   # step 0: the start digits
+    d.step(4)
+    d.step(1)
+    ref = DreamChains(rbm, d.starts, 3)
+    expected = [np.argmax(label_probs(ref), axis=1)]
+    for _ in range(5):
+        ref.step(1)
+        expected.append(np.argmax(rbm.label_probs(ref.samples.astype(np.float32)), axis=1))
+    np.testing.assert_array_equal(d.timeline.codes()[:, -6:], np.stack(expected, axis=1))
+    assert d.timeline.last_step == 5 and d.label_probs.shape == (6, 10)
+    np.testing.assert_allclose(d.label_probs.sum(axis=1), 1, atol=1e-5)
+    d.reset()
+    assert d.timeline.n_recorded == 1 and d.step_count == 0
+    d.n_chains = 3                                      # a restart: rows follow the chains
+    assert d.timeline.codes().shape[0] == 3
+
+
+def test_an_unlabelled_dream_has_no_label_probabilities_or_timeline(data):
+    s = Session(data=data)
+    shown(s, model())
+    d = DreamState(s)
+    d.controls.set_label(4)                             # chosen, but this model has no labels
+    d.step(3)
+    assert d.label_probs is None and d.timeline.n_recorded == 0
+    assert "label" not in d.unsteered
+
+
+def test_controls_chosen_before_a_model_exists_reach_its_chains(data):
+    s = Session(data=data)
+    d = DreamState(s)
+    d.controls.preset("bottom")
+    d.controls.set_temperature(0.7)
+    shown(s, model())
+    assert d.chains is not None and d.controls.shape == (28, 28) and d.controls.n_clamped == 392
+    assert d.unsteered == {"clamp", "temperature"} - steerable(d.chains)

@@ -55,9 +55,10 @@ class ExplorerState(State):
 
     def label_probs(self) -> np.ndarray | None:
         """Exact P(y|v) (n_labels,) of a labelled model for the selected (or drawn) digit, else None."""
-        if self.problem() or not self.session.model.n_labels:
+        model = self.session.effective_model        # forced units count here too
+        if self.problem() or not model.n_labels:
             return None
-        return self.session.model.label_probs(np.asarray(self.session.selected_digit.vector, np.float32))[0]
+        return model.label_probs(np.asarray(self.session.selected_digit.vector, np.float32))[0]
 
     def units(self, ex: Explanation) -> np.ndarray:
         """The hidden units to show, in display order."""

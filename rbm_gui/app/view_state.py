@@ -71,7 +71,7 @@ class WeightsState(State):
         super().__init__(**values)
         self.session = session
         self.computations = 0               # P(h|v) evaluations (tests check they follow changes only)
-        self._probs = self._probs_model = self._probs_probe = None
+        self._probs = self._probs_model = self._probs_probe = self._label_probs = None
         self._order = self._order_key = None
         self._generation = 0               # bumped per model replaced: cached orders belong to one model
         session.connect("selected_digit", self._on_digit)
@@ -135,9 +135,14 @@ class WeightsState(State):
             return None
         if self._probs_model is not model or self._probs_probe is None or not np.array_equal(self._probs_probe, v):
             self._probs = model.hidden_probs(v)[0]
+            self._label_probs = model.label_probs(v)[0] if model.n_labels else None
             self._probs_model, self._probs_probe = model, v
             self.computations += 1
         return self._probs
+
+    def label_probs(self) -> np.ndarray | None:
+        """Exact P(y|probe) (n_labels,) of a labelled effective model, else None (computed with ``probs``)."""
+        return self._label_probs if self.probs() is not None else None
 
     def flagged(self) -> np.ndarray:
         """bool (n_hidden,): the units drawn with a red border."""

@@ -44,3 +44,29 @@ def test_learn_labels_trains_a_labelled_model_and_shows_p_label(qtbot, make_wind
     box.setChecked(False)                                   # back to an unlabelled model: no chart
     assert w.session.rbm.n_labels == 0
     qtbot.waitUntil(lambda: not view._label_plot_shown, timeout=20_000)
+
+
+def test_weights_tab_shows_p_label_of_the_probe_and_follows_knock_outs(qtbot, make_window):
+    w = make_window(TrainingConfig(n_hidden=20, epochs=2, batch_size=20))
+    view = w.views["weights"]
+    w.show_tab("weights")
+    qtbot.waitExposed(w)
+    assert not view.label_bars.shown                       # an unlabelled model: no chart
+    w.panel.widgets["labels"].setChecked(True)
+    assert w.train()
+    wait_finished(qtbot, w)
+    probe = view.probe_vector()
+    expected = w.session.model.label_probs(probe)[0]
+    qtbot.waitUntil(lambda: view.label_bars.probs is not None, timeout=20_000)
+    assert view.label_bars.shown
+    np.testing.assert_allclose(view.label_bars.probs, expected, rtol=1e-6)
+    np.testing.assert_allclose(view.label_bars.bars.opts["height"], expected, rtol=1e-6)
+    view.state.choose_probe(5)                             # another probe digit: other bars
+    other = w.session.model.label_probs(view.probe_vector())[0]
+    qtbot.waitUntil(lambda: np.allclose(view.label_bars.probs, other), timeout=20_000)
+    w.session.overrides.knock_out(range(20))               # every unit off: P(y|v) = softmax(d)
+    d = w.session.model.d.astype(np.float64)
+    prior = np.exp(d - d.max()) / np.exp(d - d.max()).sum()
+    qtbot.waitUntil(lambda: np.allclose(view.label_bars.probs, prior, atol=1e-5), timeout=20_000)
+    w.session.overrides.undo()
+    qtbot.waitUntil(lambda: np.allclose(view.label_bars.probs, other), timeout=20_000)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, Q
 from rbm_gui.app.explorer_state import EXPLORER_LIMITS
 from rbm_gui.ui.registry import register_view
 from rbm_gui.ui.binding import bind, persist
+from rbm_gui.ui.views.label_bars import LabelBars
 from rbm_gui.ui.views.comparison_sheet import ComparisonSheet
 from rbm_gui.ui.views.drawing_board import DrawingBoard
 from rbm_gui.ui.views.gallery_view import GalleryView
@@ -86,8 +87,7 @@ class ReconstructView(QWidget):
             img = pg.ImageItem()
             vb.addItem(img)
             self.boxes.append((vb, img))
-        self.label_plot = self._label_plot()
-        self.label_probs = None               # the last P(y|v) drawn (tests read it)
+        self.label_plot = LabelBars()
 
         self.resample_btn = QPushButton("Resample")
         self.resample_btn.setToolTip("Draw another one-step reconstruction (and new averages).")
@@ -250,40 +250,21 @@ class ReconstructView(QWidget):
         self.tiles.set_state(rbm.W, shape, ex.probs, units, st.threshold, len(units) == rbm.n_hidden)
         self.active_label.setText(st.summary(ex, units))
 
-    def _label_plot(self) -> pg.PlotWidget:
-        """P(y|v) as one bar per label, under the images: shown for labelled models only."""
-        w = pg.PlotWidget(background="w")
-        w.setFixedHeight(120)
-        w.setVisible(False)
-        plot = w.getPlotItem()
-        plot.setMouseEnabled(False, False)
-        plot.hideButtons()
-        plot.setMenuEnabled(False)
-        plot.setYRange(0, 1, padding=0.02)
-        plot.getAxis("left").setTicks([[(0, "0"), (0.5, ".5"), (1, "1")]])
-        for axis in ("left", "bottom"):
-            plot.getAxis(axis).setTextPen("k")
-            plot.getAxis(axis).setPen("k")
-        self.label_bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#7a8ca5")
-        plot.addItem(self.label_bars)
-        return w
+    @property
+    def label_probs(self):
+        """The last P(y|v) drawn (None: hidden)."""
+        return self.label_plot.probs
+
+    @property
+    def label_bars(self):
+        return self.label_plot.bars
 
     @property
     def _label_plot_shown(self) -> bool:
-        return not self.label_plot.isHidden()
+        return self.label_plot.shown
 
     def _draw_labels(self, p) -> None:
-        self.label_probs = p
-        self.label_plot.setVisible(p is not None)
-        if p is None:
-            return
-        x = np.arange(len(p))
-        best = int(np.argmax(p))
-        self.label_bars.setOpts(x=x, height=p, brushes=["#d9534f" if i == best else "#7a8ca5" for i in x])
-        plot = self.label_plot.getPlotItem()
-        plot.getAxis("bottom").setTicks([[(int(i), str(int(i))) for i in x]])
-        plot.setXRange(-0.6, len(p) - 0.4, padding=0)
-        plot.setTitle(f"P(label | digit), exact: most probable {best} ({p[best]:.3f})", color="k", size="9pt")
+        self.label_plot.draw(p)
 
     def _draw_sheet(self) -> None:
         t0 = time.perf_counter()

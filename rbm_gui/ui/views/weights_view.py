@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QHBoxLayo
 from rbm_gui.app.data import DATA_HELP
 from rbm_gui.app.view_state import WeightsState
 from rbm_gui.ui.binding import bind
+from rbm_gui.ui.views.label_bars import LabelBars
 from rbm_gui.ui.views.tile_overlay import TileOverlay
 from rbm_gui.ui.views.unit_controls import UnitControls
 from rbm_gui.viz import tiles
@@ -46,7 +47,7 @@ class WeightsView(QWidget):
         self.band = 0
         self.updates = 0
         self._dirty = False
-        self._probe_key = None
+        self._probe_key = self._label_key = None
         self._buf = None
         self._lut = tiles.lookup_table()
         self.units_shown: np.ndarray | None = None      # tile position -> unit (None: all, in order)
@@ -70,6 +71,8 @@ class WeightsView(QWidget):
         self.probe_glw.setFixedSize(120, 120)
         self.probe_vb, self.probe_image = _image_box(self.probe_glw)
         sl.addWidget(self.probe_glw, 0, Qt.AlignHCenter)
+        self.label_bars = LabelBars(90, "P(label | probe)")     # labelled models only
+        sl.addWidget(self.label_bars)
         form = QFormLayout()
         self.probe_spin = QSpinBox()       # -1 (shown as the digit's name): a digit that is no test digit
         self.probe_spin.setRange(0, 0)
@@ -157,6 +160,8 @@ class WeightsView(QWidget):
             self.image.clear()
             self.overlay.set_state(None, 0, np.zeros(0), np.zeros(0, bool))
             self.big_image.clear()
+            self.label_bars.draw(None)
+            self._label_key = None
             self.info_label.setText("")
             self.active_label.setText(st.summary())
             return
@@ -177,6 +182,9 @@ class WeightsView(QWidget):
         if probs is None:
             probs = np.full(rbm.n_hidden, np.nan, dtype=np.float32)
         self._draw_probe(probe, rbm.image_shape)
+        if (st.computations, probe is None) != self._label_key:    # P(y|probe) changed: not every redraw
+            self._label_key = (st.computations, probe is None)
+            self.label_bars.draw(st.label_probs())
         self.active_label.setText(" ".join(t for t in (st.summary(), st.order_text()) if t))
         order = np.arange(rbm.n_hidden) if units is None else units
         forced = self.session.overrides

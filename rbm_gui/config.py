@@ -43,6 +43,7 @@ LIMITS: dict[str, tuple[float, float]] = {
     # Not training settings: bounds of other arguments the CLI and the window share.
     "n_visible": (1, 16_384),            # pixels per image (128 x 128): W is n_visible x n_hidden
     "ais_runs": (2, 10_000),
+    "ais_reverse_runs": (0, 10_000),
     "ais_betas": (10, 1_000_000),
     "threshold": (1, 255),
     "download_timeout": (0.1, 3600.0),   # seconds

@@ -74,9 +74,11 @@ def betas_schedule(n: int, kind: str = "sigmoid") -> np.ndarray:
 class AISSide:
     """One direction's estimate of the average log-likelihood (nats per digit).
 
-    loglik: the estimate; sem: its standard error; low, high: the 3-sigma range (forward: from
-    mean w -/+ 3 standard errors of w, as Salakhutdinov & Murray; low is -inf... see ``_forward``).
-    log_z: the log Z it implies. effective_runs: (sum w)^2 / sum w^2 of its importance weights.
+    loglik: the estimate; sem: its standard error (forward: sem(w) / mean(w); reverse: that of
+    the mean log Ẑ_v); low, high: the 3-sigma range (forward: from mean w -/+ 3 standard errors of
+    w, as Salakhutdinov & Murray, ``high`` infinite when 3 of them exceed the mean; reverse: -/+ 3
+    sem). log_z: the log Z it implies (reverse: the mean log Ẑ_v). effective_runs:
+    (sum w)^2 / sum w^2 of its importance weights (reverse: of p̂(v) / f(v)). log_weights: per run.
     """
 
     loglik: float
@@ -91,6 +93,8 @@ class AISSide:
 
 @dataclass
 class AISBracket:
+    """Both sides (``reverse`` None when no reverse runs were asked for) and what they share."""
+
     forward: AISSide
     reverse: AISSide | None
     n_betas: int

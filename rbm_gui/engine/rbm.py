@@ -49,9 +49,13 @@ class RBM:
     b : (n_visible,) float32, visible biases
     c : (n_hidden,) float32, hidden biases
     image_shape : (height, width) with height * width == n_visible (for display only)
+    U : (n_labels, n_hidden) float32, optional: weights of a softmax group of label units joined to the
+        hidden layer (a labelled, "joint" RBM: E(v, y, h) = E(v, h) - d.y - y.U.h with y one-hot)
+    d : (n_labels,) float32, the label biases (required with U)
     """
 
-    def __init__(self, W: np.ndarray, b: np.ndarray, c: np.ndarray, image_shape: tuple[int, int] | None = None):
+    def __init__(self, W: np.ndarray, b: np.ndarray, c: np.ndarray, image_shape: tuple[int, int] | None = None,
+                 U: np.ndarray | None = None, d: np.ndarray | None = None):
         W = np.ascontiguousarray(W, dtype=DTYPE)
         b = np.ascontiguousarray(b, dtype=DTYPE).reshape(-1)
         c = np.ascontiguousarray(c, dtype=DTYPE).reshape(-1)
@@ -63,7 +67,15 @@ class RBM:
         image_shape = tuple(int(s) for s in image_shape)
         if len(image_shape) != 2 or image_shape[0] * image_shape[1] != W.shape[0]:
             raise ValueError(f"image shape {image_shape} does not hold {W.shape[0]} visible units")
+        if (U is None) != (d is None):
+            raise ValueError("label weights U and label biases d come together")
+        if U is not None:
+            U = np.ascontiguousarray(U, dtype=DTYPE)
+            d = np.ascontiguousarray(d, dtype=DTYPE).reshape(-1)
+            if U.ndim != 2 or U.shape[1] != W.shape[1] or d.shape != (U.shape[0],) or U.shape[0] < 2:
+                raise ValueError(f"inconsistent label shapes: U {U.shape}, d {d.shape} for {W.shape[1]} hidden units")
         self.W, self.b, self.c, self.image_shape = W, b, c, image_shape
+        self.U, self.d = U, d
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -85,14 +97,24 @@ class RBM:
         return cls(W, b, np.zeros(n_hidden), image_shape)
 
     def copy(self) -> "RBM":
-        return RBM(self.W.copy(), self.b.copy(), self.c.copy(), self.image_shape)
+        labels = (None, None) if self.U is None else (self.U.copy(), self.d.copy())
+        return RBM(self.W.copy(), self.b.copy(), self.c.copy(), self.image_shape, *labels)
 
     def snapshot(self) -> "RBM":
         """A read-only copy, safe to hand to another thread while training continues."""
         snap = self.copy()
-        for a in (snap.W, snap.b, snap.c):
+        for a in snap.parameters():
             a.flags.writeable = False
         return snap
+
+    def parameters(self) -> tuple[np.ndarray, ...]:
+        """(W, b, c), plus (U, d) for a labelled model."""
+        return (self.W, self.b, self.c) + (() if self.U is None else (self.U, self.d))
+
+    @property
+    def n_labels(self) -> int:
+        """Number of label units (0 for an unlabelled model)."""
+        return 0 if self.U is None else self.U.shape[0]
 
     @property
     def n_visible(self) -> int:
@@ -103,15 +125,41 @@ class RBM:
         return self.W.shape[1]
 
     def is_finite(self) -> bool:
-        return bool(np.isfinite(self.W).all() and np.isfinite(self.b).all() and np.isfinite(self.c).all())
+        return all(bool(np.isfinite(a).all()) for a in self.parameters())
 
     # ------------------------------------------------------------------ conditionals
-    def hidden_probs(self, v: np.ndarray) -> np.ndarray:
-        """P(h=1|v): (N, n_hidden) float32 for v (N, n_visible) or (n_visible,)."""
+    def hidden_probs(self, v: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
+        """P(h=1|v) (or P(h=1|v, y) given ``labels``): (N, n_hidden) float32 for v (N, n_visible) or (n_visible,).
+
+        ``labels``: (N, n_labels) one-hot rows (or label probabilities, for a mean-field input) of a
+        labelled model; None leaves the label units out (an unlabelled model's conditional).
+        """
         v = _as_visible(v, self.n_visible)
         x = v @ self.W
         x += self.c
+        if labels is not None:
+            if self.U is None:
+                raise ValueError("this model has no label units")
+            x += np.atleast_2d(np.asarray(labels, dtype=DTYPE)) @ self.U
         return sigmoid(x, out=x)
+
+    def label_probs(self, v: np.ndarray) -> np.ndarray:
+        """Exact P(y|v) of a labelled model: (N, n_labels) float32.
+
+        P(y|v) ∝ exp(d_y + sum_j softplus(c_j + U_yj + v.W[:, j])) (the free energy of each label),
+        computed in float64 and normalised per row.
+        """
+        if self.U is None:
+            raise ValueError("this model has no label units")
+        v = _as_visible(v, self.n_visible)
+        x = (v @ self.W + self.c).astype(np.float64)                  # (N, n_hidden)
+        U = self.U.astype(np.float64)
+        scores = np.stack([softplus(x + U[y]).sum(axis=1) for y in range(self.n_labels)], axis=1)
+        scores += self.d.astype(np.float64)
+        scores -= scores.max(axis=1, keepdims=True)
+        p = np.exp(scores)
+        p /= p.sum(axis=1, keepdims=True)
+        return p.astype(DTYPE)
 
     def visible_probs(self, h: np.ndarray) -> np.ndarray:
         """P(v=1|h): (N, n_visible) float32 for h (N, n_hidden)."""

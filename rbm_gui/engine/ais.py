@@ -204,6 +204,8 @@ def ais_bracket(rbm: RBM, base_means: np.ndarray, data: np.ndarray, rng: np.rand
     ``Cancelled`` within a few steps.
     """
     t0 = time.perf_counter()
+    if getattr(rbm, "n_labels", 0):     # the annealed distributions here have no label units
+        raise ValueError("the AIS bracket is for models without label units")
     W = rbm.W.astype(np.float32)
     b, c = rbm.b.astype(np.float64), rbm.c.astype(np.float64)
     p = np.clip(np.asarray(base_means, dtype=np.float64).reshape(-1), 1e-3, 1 - 1e-3)

@@ -144,5 +144,8 @@ def test_bad_arguments(mnist_model):
         ais_bracket(rbm, base, held[:, :10], rng)
     with pytest.raises(ValueError, match="2 forward runs"):
         ais_bracket(rbm, base, held, rng, n_runs=1)
+    labelled = RBM(rbm.W, rbm.b, rbm.c, U=np.zeros((10, rbm.n_hidden)), d=np.zeros(10))
+    with pytest.raises(ValueError, match="label units"):
+        ais_bracket(labelled, base, held, rng)
     with pytest.raises(ValueError, match="unknown schedule"):
         betas_schedule(10, "cubic")

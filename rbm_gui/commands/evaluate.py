@@ -11,7 +11,7 @@ from rbm_gui.commands.progress import ProgressBar
 from rbm_gui.config import LIMITS, ConfigError
 from rbm_gui.commands.train import add_data_arguments
 from rbm_gui.data import load_dataset
-from rbm_gui.engine import likelihood, metrics
+from rbm_gui.engine import ais, likelihood, metrics
 from rbm_gui.io.model_file import load_model
 from rbm_gui.session import format_metric, from_saved
 
@@ -27,9 +27,15 @@ def add_parser(sub, name):
     p.add_argument("--split", choices=("train", "test"), default="test", help="which split (default test)")
     p.add_argument("--loglik", choices=("auto", "exact", "ais", "none"), default="auto",
                    help="log-likelihood: exact (enumerates 2^n_hidden states, n_hidden <= 24), ais "
-                        "(annealed importance sampling), auto (exact up to 20 hidden units, else AIS), none")
-    p.add_argument("--ais-runs", type=int, default=100, help="AIS: independent runs (default 100)")
-    p.add_argument("--ais-betas", type=int, default=14_500, help="AIS: intermediate temperatures (default 14,500)")
+                        "(a bracket: forward AIS, optimistic, and reverse AIS from the split's digits, "
+                        "pessimistic), auto (exact up to 20 hidden units, else AIS), none")
+    p.add_argument("--ais-runs", type=int, default=ais.DEFAULT_RUNS,
+                   help=f"AIS: forward runs from the base-rate model (default {ais.DEFAULT_RUNS})")
+    p.add_argument("--ais-reverse-runs", type=int, default=ais.DEFAULT_RUNS,
+                   help=f"AIS: reverse runs, each from a different digit of the split (default "
+                        f"{ais.DEFAULT_RUNS}; 0: forward only)")
+    p.add_argument("--ais-betas", type=int, default=ais.DEFAULT_BETAS,
+                   help=f"AIS: temperatures of each run (default {ais.DEFAULT_BETAS:,})")
     p.add_argument("--seed", type=int, default=0, help="seed of the AIS runs")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     return p
@@ -45,8 +51,10 @@ def _check_bounds(**values) -> None:
 
 
 def evaluate(model_path, data="mnist-sample", split="test", threshold=128, loglik="auto",
-             ais_runs=100, ais_betas=14_500, seed=0, progress=None) -> dict:
-    _check_bounds(threshold=threshold, ais_runs=ais_runs, ais_betas=ais_betas, seed=seed)
+             ais_runs=ais.DEFAULT_RUNS, ais_betas=ais.DEFAULT_BETAS, seed=0, progress=None,
+             ais_reverse_runs=ais.DEFAULT_RUNS) -> dict:
+    _check_bounds(threshold=threshold, ais_runs=ais_runs, ais_betas=ais_betas, seed=seed,
+                  ais_reverse_runs=ais_reverse_runs)
     saved = load_model(model_path)
     rbm = from_saved(saved)
     ds = load_dataset(data, split)
@@ -80,13 +88,22 @@ def evaluate(model_path, data="mnist-sample", split="test", threshold=128, logli
         out["loglik"] = likelihood.average_log_likelihood(rbm, v, log_z)
     elif method == "ais":
         base = load_dataset(data, "train").binarize(threshold).mean(axis=0)
-        if ais_runs < 2 or ais_betas < 10:
-            raise ValueError("AIS needs at least 2 runs and 10 temperatures")
-        res = likelihood.ais_log_partition(rbm, base, np.random.default_rng(seed), ais_runs, ais_betas, progress)
-        F = rbm.free_energy(v).mean()
-        out.update(log_z=res.log_z, loglik=float(-F - res.log_z),
-                   loglik_low=float(-F - res.log_z_high), loglik_high=float(-F - res.log_z_low),
-                   ais_runs=res.n_runs, ais_betas=res.n_betas, ais_effective_runs=res.effective_runs)
+        res = ais.ais_bracket(rbm, base, v, np.random.default_rng(seed), ais_runs, ais_reverse_runs,
+                              ais_betas, progress=progress)
+        out.update(ais_fields(res))
+    return out
+
+
+def ais_fields(res: ais.AISBracket) -> dict:
+    """The JSON fields of an AIS bracket (forward: today's keys; reverse: ``*_reverse``)."""
+    f, r = res.forward, res.reverse
+    out = dict(log_z=f.log_z, loglik=f.loglik, loglik_low=f.low, loglik_high=f.high, loglik_sem=f.sem,
+               ais_runs=f.n_runs, ais_betas=res.n_betas, ais_effective_runs=f.effective_runs,
+               ais_schedule=res.schedule, ais_seconds=round(res.seconds, 3))
+    if r is not None:
+        out.update(loglik_reverse=r.loglik, loglik_reverse_low=r.low, loglik_reverse_high=r.high,
+                   loglik_reverse_sem=r.sem, log_z_reverse=r.log_z, ais_reverse_runs=r.n_runs,
+                   ais_reverse_effective_runs=r.effective_runs, bracket_width=f.loglik - r.loglik)
     return out
 
 
@@ -112,7 +129,8 @@ def run(args) -> int:
     bar = ProgressBar(1, "AIS")
     out = evaluate(args.model, args.data, args.split, args.threshold, args.loglik,
                    args.ais_runs, args.ais_betas, args.seed,
-                   progress=lambda k, n: bar.update(k / n, f"{k}/{n} temperatures"))
+                   progress=lambda k, n: bar.update(k / n, f"{k}/{n} temperatures"),
+                   ais_reverse_runs=args.ais_reverse_runs)
     bar.clear()
     if args.json:
         print(json.dumps({k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in out.items()}))
@@ -129,7 +147,15 @@ def run(args) -> int:
     if out["loglik_method"] == "exact":
         print(f"  log-likelihood (exact)            {out['loglik']:.3f} nats/image (log Z {out['log_z']:.4f})")
     elif out["loglik_method"] == "ais":
-        print(f"  log-likelihood (AIS)              {out['loglik']:.3f} nats/image, 3-sigma range "
-              f"[{out['loglik_low']:.3f}, {out['loglik_high']:.3f}] ({out['ais_runs']} runs, "
-              f"{out['ais_betas']} temperatures, {out['ais_effective_runs']:.1f} effective runs)")
+        print(f"  log-likelihood, forward AIS       {out['loglik']:.2f} ± {out['loglik_sem']:.2f} nats/image "
+              f"(optimistic; {out['ais_runs']} runs, {out['ais_effective_runs']:.1f} effective)")
+        if "loglik_reverse" in out:
+            print(f"  log-likelihood, reverse AIS       {out['loglik_reverse']:.2f} ± "
+                  f"{out['loglik_reverse_sem']:.2f} nats/image (pessimistic; {out['ais_reverse_runs']} runs "
+                  f"from digits, {out['ais_reverse_effective_runs']:.1f} effective)")
+            print(f"  bracket                           [{out['loglik_reverse']:.2f}, {out['loglik']:.2f}], "
+                  f"{out['bracket_width']:.2f} nats wide ({out['ais_betas']:,} temperatures, "
+                  f"{out['ais_seconds']:.1f} s)")
+        else:
+            print(f"  ({out['ais_betas']:,} temperatures, {out['ais_seconds']:.1f} s; no reverse runs)")
     return 0

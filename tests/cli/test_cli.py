@@ -73,7 +73,7 @@ def test_eval_reports_exact_log_likelihood_as_json(small_model, capsys):
 
 def test_eval_ais_agrees_with_exact(small_model, capsys):
     code, out, _ = run_cli(capsys, "eval", small_model, "--json", "--loglik", "ais", "--ais-betas", "3000",
-                           "--split", "train")
+                           "--split", "train", "--ais-reverse-runs", "0")  # the bracket: test_eval_bracket.py
     ais = json.loads(out)
     code2, out2, _ = run_cli(capsys, "eval", small_model, "--json", "--loglik", "exact", "--split", "train")
     exact = json.loads(out2)

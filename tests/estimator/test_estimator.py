@@ -80,7 +80,7 @@ def test_an_int_random_state_is_the_apps_seed(digits):
     X01 = (digits[0] >= 0.5)
     est = BernoulliRBM(n_components=20, n_iter=2, batch_size=50, learning_rate=0.1, random_state=7,
                        lr_schedule="linear").fit(X01.astype(np.float64))
-    cfg = TrainingConfig(n_hidden=20, epochs=2, batch_size=50, seed=7)     # the app's defaults otherwise
+    cfg = TrainingConfig(n_hidden=20, epochs=2, batch_size=50, learning_rate=0.1, seed=7)  # the app's defaults otherwise
     t = Trainer.create(X01, cfg)
     while not t.finished:
         t.step()

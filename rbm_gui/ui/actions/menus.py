@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtGui import QAction, QKeySequence
 
 from rbm_gui.ui.actions.files import FileActions
+from rbm_gui.ui.actions.likelihood import LikelihoodActions
 from rbm_gui.ui.actions.training import TrainingActions
 
 
@@ -30,6 +31,8 @@ def build(window) -> tuple[FileActions, TrainingActions, QAction]:
     tb.setObjectName("training_toolbar")
     training = TrainingActions(window.session, window.training, files, window.make_action, mb, tb,
                                max_steps=lambda: window.max_steps)
+    window.likelihood = LikelihoodActions(window, training.menu)      # Training > Estimate log-likelihood
+    window.shutdown_hooks.append(window.likelihood.shutdown)
     mb.addMenu("&View").addAction(window.dock.toggleViewAction())
     tb.addSeparator()
     tb.addAction(files.act_open)

@@ -20,7 +20,7 @@ class TrainingActions:
         self.act_more = A("+1 epoch", self.add_epoch, "Ctrl+E", "Train one more epoch.")
         self.act_reset = A("Reset", self.reset, None,
                            "Throw the model away and start from new random weights (asks first).")
-        menu = menu_bar.addMenu("&Training")
+        menu = self.menu = menu_bar.addMenu("&Training")
         for a in (self.act_train, self.act_pause, self.act_stop, self.act_more, self.act_reset):
             menu.addAction(a)
             toolbar.addAction(a)

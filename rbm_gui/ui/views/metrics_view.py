@@ -3,7 +3,9 @@
 The monitors follow Hinton's practical guide: reconstruction error (a rough guide only), the
 free energy of training vs validation digits (a growing gap means over-fitting), the
 pseudo-log-likelihood, the exact log-likelihood for small models, the learning rate, and
-histograms of the parameters.
+histograms of the parameters. An AIS bracket (Training > Estimate log-likelihood: forward AIS
+above, reverse below, history columns ``ais_forward`` / ``ais_reverse``) is an error bar on the
+log-likelihood plot at the epoch it was measured at.
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from rbm_gui.app.view_state import parameter_histograms
 from rbm_gui.engine.monitor import METRIC_LABELS
 
+LOGLIK_PLOT = "Log-likelihood (nats/image)"
+BRACKET_KEYS = ("ais_forward", "ais_reverse")      # history columns of the AIS brackets
 #: plot title -> [(history key, legend name, colour)]
 PLOTS = [
     ("Reconstruction MSE", [("recon_mse_train", "train", "#4fa3ff"), ("recon_mse_val", "validation", "#ffb347")]),
     ("Mean free energy", [("free_energy_train", "train", "#4fa3ff"), ("free_energy_val", "validation", "#ffb347")]),
     ("Free-energy gap (val - train)", [("free_energy_gap", "gap", "#ff6f6f")]),
-    ("Log-likelihood (nats/image)", [("pll_val", "pseudo (val)", "#9be564"), ("loglik_train", "exact train", "#4fa3ff"),
+    (LOGLIK_PLOT, [("pll_val", "pseudo (val)", "#9be564"), ("loglik_train", "exact train", "#4fa3ff"),
                                      ("loglik_val", "exact val", "#ffb347")]),
     ("Learning rate", [("learning_rate", "lr", "#d7d7d7")]),
     ("Hidden units almost never on", [("dead_units", "dead units", "#c792ea")]),
@@ -61,6 +65,13 @@ class MetricsView(QWidget):
                 self.curves[key] = curve
                 self._legend[key] = (legend, name)
             self.plots[title] = p
+        # the AIS brackets: one vertical bar per measured epoch, from the reverse to the forward estimate
+        self.bracket = pg.ErrorBarItem(x=np.zeros(0), y=np.zeros(0), top=np.zeros(0), bottom=np.zeros(0),
+                                       beam=0.3, pen=pg.mkPen("#ff79c6", width=2))
+        self.bracket.setToolTip("AIS bracket of the held-out log-likelihood: forward AIS (optimistic) at the "
+                                "top, reverse AIS (pessimistic) at the bottom")
+        self.bracket.setVisible(False)
+        self.plots[LOGLIK_PLOT].addItem(self.bracket)
         row = (len(PLOTS) + 2) // 3
         for j, (key, title, colour) in enumerate(HISTOGRAMS):
             p = self.glw.addPlot(row=row, col=j, title=f"{title} (histogram)")
@@ -119,14 +130,30 @@ class MetricsView(QWidget):
                 self.plots[title].enableAutoRange(axis="y")
             else:                       # a new model: no axes left over from the old one
                 self.plots[title].enableAutoRange()
+        self._redraw_bracket(epochs)
         ll = self.history.get("loglik_val") or self.history.get("loglik_train") or []
         if epochs.size and not any(math.isfinite(v) for v in ll):
             self.note.setText("Exact log-likelihood is computed only for models with at most 20 hidden units "
-                              "(it enumerates 2^n_hidden states); the pseudo-log-likelihood is shown always.")
+                              "(it enumerates 2^n_hidden states); the pseudo-log-likelihood is shown always. "
+                              "Training > Estimate log-likelihood brackets it for any size.")
         else:
             self.note.setText("Points mark the epochs the metrics were measured at: they run beside training, "
                               "within a tenth of its time, so fast training gets fewer points; the last epoch "
                               "always gets them." if epochs.size else "Metrics appear as epochs end.")
+
+    def bracket_points(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(epochs, reverse, forward) of the brackets in the history, finite ones only."""
+        epochs = np.asarray(self.history.get("epoch", []), dtype=float)
+        fwd, rev = (np.asarray(self.history.get(k, []), dtype=float) for k in BRACKET_KEYS)
+        n = min(len(epochs), len(fwd), len(rev))
+        ok = np.isfinite(fwd[:n]) & np.isfinite(rev[:n])
+        return epochs[:n][ok], rev[:n][ok], fwd[:n][ok]
+
+    def _redraw_bracket(self, epochs: np.ndarray) -> None:
+        x, lo, hi = self.bracket_points()
+        half = np.abs(hi - lo) / 2         # a reverse estimate above the forward one still draws
+        self.bracket.setData(x=x, y=(hi + lo) / 2, top=half, bottom=half)
+        self.bracket.setVisible(bool(x.size))
 
     def plots_item(self):
         """The graphics item holding every plot (the Export menu renders it)."""

@@ -22,6 +22,7 @@ COMMANDS = {
     "download": "download",
     "dream": "dream",
     "figure": "figure",
+    "units": "units",
     "screenshot": "screenshot",
 }
 

@@ -55,7 +55,11 @@ class DreamState(State):
         self.frame_changed = Event()                # the picture changed: views redraw
         self._pick = 0                              # "New digits" presses (changes the picks)
         self._t0, self._step0 = 0.0, 0
-        session.connect("model", self._on_model)
+        # the chains sample from the effective model (forced units applied); a new override
+        # reaches running chains at once, following or not
+        session.connect("model", lambda _m: self._on_model(session.effective_model))
+        session.overrides.connect("forced", lambda _f: self.chains is not None and session.effective_model is not None
+                                  and self.chains.set_model(session.effective_model))
         session.model_replaced.connect(self._on_model_replaced)
         session.connect("selected_digit", self._on_digit)
         for name in ("source", "n_chains", "seed"):
@@ -142,7 +146,7 @@ class DreamState(State):
 
     def _on_model_replaced(self, *_) -> None:
         """A different model (new, opened, reset): the same start digits, step 0."""
-        rbm = self.session.model
+        rbm = self.session.effective_model
         if rbm is None:
             self._clear()
         elif self.chains is not None and self.starts is not None and self.starts.shape[1] == rbm.n_visible:

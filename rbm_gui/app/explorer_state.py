@@ -38,7 +38,7 @@ class ExplorerState(State):
     # ------------------------------------------------------------------ the selected digit
     def problem(self) -> str:
         """Why there is nothing to explain ("" when there is)."""
-        model, d = self.session.model, self.session.selected_digit
+        model, d = self.session.effective_model, self.session.selected_digit
         if model is None:
             return "No model."
         if d is None:
@@ -51,7 +51,7 @@ class ExplorerState(State):
         """P(h|v), one sampled reconstruction and the average of ``n_average`` for the selected digit."""
         if self.problem():
             return None
-        return explain(self.session.model, self.session.selected_digit.vector, self.n_average, self.seed)
+        return explain(self.session.effective_model, self.session.selected_digit.vector, self.n_average, self.seed)
 
     def units(self, ex: Explanation) -> np.ndarray:
         """The hidden units to show, in display order."""
@@ -99,7 +99,7 @@ class ExplorerState(State):
 
     def averages(self) -> np.ndarray | None:
         """(k, n_visible) float32 averaged reconstructions of the sheet's digits, or None."""
-        model, digits = self.session.model, self.sheet_digits
+        model, digits = self.session.effective_model, self.sheet_digits
         if model is None or digits is None or not len(digits) or digits.shape[1] != model.n_visible:
             return None
         return averaged_sheet(model, digits, self.sheet_n, self.seed)

@@ -21,6 +21,7 @@ from rbm_gui.app import history_table, session_files, setting_changes
 from rbm_gui.app.data import DataOptions, PreparedData, prepare_data
 from rbm_gui.app.observable import Event, Prop, State
 from rbm_gui.app.setting_changes import Approve
+from rbm_gui.app.unit_overrides import UnitOverrides
 from rbm_gui.config import ConfigError, TrainingConfig
 from rbm_gui.engine.rbm import RBM
 from rbm_gui.engine.run import EpochEnd, TrainingRun
@@ -47,9 +48,15 @@ class Session(State):
     selected_unit = Prop(None, "index of the clicked hidden unit, or None")
     message = Prop(("", "info"), "(text, 'info' | 'error') for the banner; ('', ...) hides it")
     lr_in_use = Prop(None, "the learning rate the schedule gives at the last drawn frame (None when idle)")
+    effective_model = Prop(None, "``model`` with the forced units of ``overrides`` (reconstructions, "
+                                 "P(h|v), dreams and override metrics use it; never saved)")
 
     def __init__(self, config: TrainingConfig | None = None, data_options: DataOptions | None = None, **values):
         super().__init__(**values)
+        # first subscriber of "model": effective_model is current before any view hears of a frame
+        self.overrides = UnitOverrides()
+        self.connect("model", self._update_effective)
+        self.overrides.connect("forced", lambda _f: self._update_effective(self.model))
         self.model_replaced = Event()     # a different model (new, opened, imported, reset): views reset
         self.metrics_recorded = Event()   # (epoch, values): metrics measured off the training thread
         if config is not None:
@@ -155,8 +162,12 @@ class Session(State):
     def publish(self) -> None:
         """Show the current model (a read-only snapshot) as a different model: views reset."""
         self.selected_unit = None
+        self.overrides.reset()          # unit numbers of another model mean other units
         self.model = self.rbm.snapshot() if self.rbm is not None else None
         self.model_replaced.emit(self.model)
+
+    def _update_effective(self, model) -> None:
+        self.effective_model = self.overrides.effective(model)
 
     def show_frame(self, snapshot: RBM) -> None:
         """A live frame of the model being trained (the same model: views keep their selection)."""

@@ -21,7 +21,10 @@ from rbm_gui.viz.gallery import SelectedDigit
 VIEW_LIMITS = {
     "threshold": (0.0, 1.0), "first_unit": (0, 100_000), "count": (1, 100), "zoom": (1, 6),
     "split": ("test", "train"), "label_filter": (-1, 9),
+    "order_by": ("unit", "activity", "selectivity", "weight_norm"), "show_top": (0, 10_000),
 }
+#: test digits the mosaic's activity and selectivity are measured on (fast enough for the GUI thread)
+ORDER_DIGITS = 2000
 
 
 def restore_values(state: State, stored: dict, limits: dict | None = None) -> None:
@@ -60,12 +63,17 @@ class WeightsState(State):
     threshold = Prop(0.5, "tiles with P(h_j=1|probe) >= this get a red border")
     per_tile = Prop(False, "scale each tile to its own largest weight")
     hovered_unit = Prop(None, "the unit under the mouse, or None")
+    order_by = Prop("unit", "tile order: 'unit', or by 'activity' | 'selectivity' | 'weight_norm', highest first")
+    show_top = Prop(0, "show only the first N units in that order (0: all)")
+    marked = Prop(frozenset(), "units marked by Ctrl+click (to knock out several at once)")
 
     def __init__(self, session, **values):
         super().__init__(**values)
         self.session = session
         self.computations = 0               # P(h|v) evaluations (tests check they follow changes only)
         self._probs = self._probs_model = self._probs_probe = None
+        self._order = self._order_key = None
+        self._generation = 0               # bumped per model replaced: cached orders belong to one model
         session.connect("selected_digit", self._on_digit)
         session.connect("data", self._on_data)
         session.model_replaced.connect(self._on_model_replaced)
@@ -113,15 +121,16 @@ class WeightsState(State):
             self.probe_index = 0
 
     def _on_model_replaced(self, *_) -> None:
-        self.hovered_unit = None
+        self._generation += 1
+        self.update(hovered_unit=None, marked=frozenset())
         m, s = self.session.model, self.session
         if m is None or s.selected_unit is None or s.selected_unit >= m.n_hidden:
             s.selected_unit = 0 if m is not None else None
 
     # ------------------------------------------------------------------ what the tiles show
     def probs(self) -> np.ndarray | None:
-        """(n_hidden,) float32 P(h_j=1|probe) for the session's model (computed once per model and probe)."""
-        model, v = self.session.model, self.probe_vector()
+        """(n_hidden,) float32 P(h_j=1|probe) for the effective model (forced units applied; once per model and probe)."""
+        model, v = self.session.effective_model, self.probe_vector()
         if model is None or v is None:
             return None
         if self._probs_model is not model or self._probs_probe is None or not np.array_equal(self._probs_probe, v):
@@ -153,7 +162,40 @@ class WeightsState(State):
         p = self.probs()
         ptxt = f"{float(p[k]):.4f}" if p is not None else "n/a"
         norm = float(np.linalg.norm(model.W[:, k]))
-        return f"unit {k}\nbias c = {float(model.c[k]):+.4f}\n|w| = {norm:.4f}\nP(h=1|probe) = {ptxt}"
+        forced = {"off": " (knocked out)", "on": " (forced on)"}.get(self.session.overrides.status(k), "")
+        return (f"unit {k}{forced}\nbias c = {float(model.c[k]):+.4f}\n|w| = {norm:.4f}\n"
+                f"P(h=1|probe) = {ptxt}")
+
+    # ------------------------------------------------------------------ tile order and filter
+    def shown_units(self) -> np.ndarray | None:
+        """Units in tile order (None: all, in unit order). Activity and selectivity are measured on
+        the first ORDER_DIGITS test digits, once per epoch and model (not per frame)."""
+        model, d = self.session.model, self.session.data
+        if model is None or (self.order_by == "unit" and not self.show_top):
+            return None
+        key = (self._generation, self.session.epochs_done, self.order_by, self.show_top, id(d), model.n_hidden)
+        if key != self._order_key:
+            from rbm_gui.app import unit_stats
+            stats = None
+            if self.order_by in ("activity", "selectivity") and d is not None and len(d.probes) \
+                    and d.probes.shape[1] == model.n_visible:
+                labels = None if d.probe_labels is None else d.probe_labels[:ORDER_DIGITS]
+                stats = unit_stats.unit_statistics(model, d.probes[:ORDER_DIGITS], labels, top_k=1)
+            order = np.arange(model.n_hidden) if self.order_by == "unit" else \
+                unit_stats.ordered_units(unit_stats.sort_keys(stats, model, self.order_by))
+            self._order, self._order_key = (order[:self.show_top] if self.show_top else order), key
+        return self._order
+
+    def toggle_marked(self, k: int) -> None:
+        self.marked = self.marked ^ {int(k)}
+
+    def order_text(self) -> str:
+        units, model = self.shown_units(), self.session.model
+        if units is None or model is None:
+            return ""
+        what = {"unit": "in unit order", "activity": "most active first", "selectivity": "most selective first",
+                "weight_norm": "largest |w| first"}[self.order_by]
+        return f"Showing {len(units)} of {model.n_hidden} units, {what}."
 
     def select_unit(self, k: int | None) -> None:
         self.session.selected_unit = None if k is None else int(k)

@@ -114,6 +114,8 @@ class MainWindow(QMainWindow):
         self.exports = ExportActions(self)       # Export menu: dream animations, figures
         self.help_menu = HelpMenu(self)          # Help menu
         self.autosave = Autosave(self)           # checkpoint after every epoch
+        from rbm_gui.ui.actions.unit_actions import UnitActions
+        self.units = UnitActions(self)           # unit inspector, forced units' sign and metrics
         self.ask_restore = lambda text: ask_restore(self, text)     # tests replace it
         self.shutdown_hooks += [self.data_menu.shutdown, self.exports.shutdown, self.autosave.close]
         icon = app_icon()

@@ -74,6 +74,15 @@ class MetricsView(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.glw, 1)
         lay.addWidget(self.note)
+        # the model with its forced units (knocked out / forced on) beside the trained one
+        from rbm_gui.app.unit_overrides import metrics_text
+        self.overrides_note = QLabel()
+        self.overrides_note.setStyleSheet("color:#a04e00;")
+        self.overrides_note.setWordWrap(True)
+        lay.addWidget(self.overrides_note)
+        o = session.overrides
+        for name in ("metrics", "forced"):
+            o.connect(name, lambda _v: self.overrides_note.setText(metrics_text(o)))
         self.set_history(session.history or {})
         session.connect("history", lambda h: self.set_history(h or {}))
         session.connect("model", self.set_parameters)

@@ -146,7 +146,7 @@ class ReconstructView(QWidget):
         st.connect("sheet_n", lambda _v: self.update_sheet())
         self.board.changed.connect(self._on_drawn)
         self.board.sendToDream.connect(window.request_dream)
-        session.connect("model", self.on_frame)
+        session.connect("effective_model", self.on_frame)     # frames and unit overrides
         session.model_replaced.connect(lambda *_: self.update_all(now=True))
         session.connect("selected_digit", lambda _d: self.update_digit(now=True))
         session.connect("data", lambda d: self.board.set_image_shape(d.image_shape) if d is not None else None)

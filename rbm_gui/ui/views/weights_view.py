@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel,
                                QSpinBox, QToolTip, QVBoxLayout, QWidget)
 
@@ -20,6 +20,7 @@ from rbm_gui.app.data import DATA_HELP
 from rbm_gui.app.view_state import WeightsState
 from rbm_gui.ui.binding import bind
 from rbm_gui.ui.views.tile_overlay import TileOverlay
+from rbm_gui.ui.views.unit_controls import UnitControls
 from rbm_gui.viz import tiles
 from rbm_gui.viz.picture import ink_display
 
@@ -36,6 +37,8 @@ def _image_box(glw: pg.GraphicsLayoutWidget, row: int = 0, col: int = 0) -> tupl
 class WeightsView(QWidget):
     """Mosaic of all hidden units; probe digit, threshold and the selected tile at the side."""
 
+    unitClicked = Signal(int)      # a tile was clicked (the window opens the unit inspector)
+
     def __init__(self, session, state: WeightsState, parent=None):
         super().__init__(parent)
         self.session, self.state = session, state
@@ -46,6 +49,7 @@ class WeightsView(QWidget):
         self._probe_key = None
         self._buf = None
         self._lut = tiles.lookup_table()
+        self.units_shown: np.ndarray | None = None      # tile position -> unit (None: all, in order)
 
         self.glw = pg.GraphicsLayoutWidget()
         self.glw.setBackground((24, 28, 36))
@@ -82,6 +86,8 @@ class WeightsView(QWidget):
         self.per_tile.setToolTip(DATA_HELP["per_tile"])
         form.addRow(self.per_tile)
         sl.addLayout(form)
+        self.unit_controls = UnitControls(self, sl)     # sort, filter, knock out many
+        self.marked_button = self.unit_controls.marked_button
         self.active_label = QLabel()
         self.active_label.setWordWrap(True)
         sl.addWidget(self.active_label)
@@ -107,12 +113,12 @@ class WeightsView(QWidget):
 
         bind(state, "threshold", self.threshold_spin)
         bind(state, "per_tile", self.per_tile)
-        for name in ("threshold", "per_tile"):
+        for name in ("threshold", "per_tile", "order_by", "show_top", "marked"):
             state.connect(name, lambda _v: self.refresh())
         for name in ("probe_index", "probe_digit"):
             state.connect(name, lambda _v: self.refresh(probe=True))
         state.connect("hovered_unit", self._show_hovered)
-        session.connect("model", lambda _m: self.refresh())
+        session.connect("effective_model", lambda _m: self.refresh())      # frames and unit overrides
         session.connect("data", lambda _d: self.refresh(probe=True))
         session.connect("selected_unit", lambda _k: self.refresh())
         self.refresh(probe=True)
@@ -135,7 +141,8 @@ class WeightsView(QWidget):
 
     def flagged_units(self) -> np.ndarray:
         """Units drawn with a red border: P(h_j=1|probe) >= threshold."""
-        return np.flatnonzero(self.overlay.flagged)
+        pos = np.flatnonzero(self.overlay.flagged)
+        return pos if self.units_shown is None else self.units_shown[pos]
 
     # ------------------------------------------------------------------ drawing
     def refresh(self, probe: bool = False) -> None:
@@ -153,25 +160,31 @@ class WeightsView(QWidget):
             self.info_label.setText("")
             self.active_label.setText(st.summary())
             return
-        n = rbm.n_hidden
+        units = self.units_shown = st.shown_units()
+        n = rbm.n_hidden if units is None else len(units)
         probe = st.probe_vector()
         band = tiles.band_height(rbm.image_shape[0], n, probe is not None)
         lay = tiles.tile_layout(n, rbm.image_shape, band)
         relayout = lay != self.layout_ or band != self.band
         if relayout:
             self.layout_, self.band, self._buf = lay, band, None
-        self._buf = tiles.weight_mosaic(rbm.W, rbm.image_shape, lay, band, st.per_tile, out=self._buf)
+        self._buf = tiles.weight_mosaic(rbm.W, rbm.image_shape, lay, band, st.per_tile, units=units, out=self._buf)
         self.image.setImage(self._buf, levels=(0, 255), autoLevels=False)
         if relayout:
             h, w = lay.shape
             self.vb.setRange(QRectF(0, 0, w, h), padding=0.01)
         probs = st.probs()
         if probs is None:
-            probs = np.full(n, np.nan, dtype=np.float32)
+            probs = np.full(rbm.n_hidden, np.nan, dtype=np.float32)
         self._draw_probe(probe, rbm.image_shape)
-        self.active_label.setText(st.summary())
-        sel = self.selected
-        self.overlay.set_state(lay, band, probs, st.flagged(), sel if sel is not None and sel < n else None)
+        self.active_label.setText(" ".join(t for t in (st.summary(), st.order_text()) if t))
+        order = np.arange(rbm.n_hidden) if units is None else units
+        forced = self.session.overrides
+        status = np.array([{"off": 1, "on": 2}.get(forced.status(int(k)), 0) for k in order], dtype=np.int8) \
+            if forced.active else np.zeros(n, dtype=np.int8)
+        marked = np.isin(order, list(st.marked)) if st.marked else np.zeros(n, dtype=bool)
+        self.overlay.set_state(lay, band, probs[order], st.flagged()[order], self.position_of(self.selected),
+                               status, marked)
         self._show_selected()
         self.updates += 1
 
@@ -219,16 +232,31 @@ class WeightsView(QWidget):
             self.refresh()
 
     # ------------------------------------------------------------------ hover and click
+    def position_of(self, k: int | None) -> int | None:
+        """Tile position of unit k (None when it is not shown)."""
+        if k is None or self.layout_ is None:
+            return None
+        if self.units_shown is None:
+            return int(k) if 0 <= k < self.layout_.n else None
+        hit = np.flatnonzero(self.units_shown == k)
+        return int(hit[0]) if len(hit) else None
+
     def unit_at(self, x: float, y: float) -> int | None:
         """Hidden unit whose tile (label band included) covers mosaic pixel (x, y), or None."""
         if self.layout_ is None:
             return None
-        return self.layout_.tile_at(y, x)
+        pos = self.layout_.tile_at(y, x)
+        if pos is None or self.units_shown is None:
+            return pos
+        return int(self.units_shown[pos])
 
     def tile_center(self, k: int) -> QPointF:
-        """Centre of tile k's image in mosaic pixels (for tests and tools)."""
-        x, y, w, h = tiles.image_rect(self.layout_, k, self.band)
+        """Centre of unit k's tile image in mosaic pixels (for tests and tools)."""
+        x, y, w, h = tiles.image_rect(self.layout_, self.position_of(k), self.band)
         return QPointF(x + w / 2, y + h / 2)
+
+    def knock_out_shown(self) -> None:
+        self.unit_controls.knock_out_shown()
 
     def hover_text(self, k: int) -> str:
         return self.state.unit_text(k)
@@ -253,8 +281,13 @@ class WeightsView(QWidget):
 
     def _on_mouse_clicked(self, event) -> None:
         k = self._unit_at_scene(event.scenePos())
-        if k is not None:
-            self.select_unit(k)
+        if k is None:
+            return
+        if event.modifiers() & Qt.ControlModifier:      # mark several units (Knock out marked)
+            self.state.toggle_marked(k)
+            return
+        self.select_unit(k)
+        self.unitClicked.emit(k)
 
     def select_unit(self, k: int) -> None:
         self.state.select_unit(k)

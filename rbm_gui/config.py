@@ -39,6 +39,7 @@ LIMITS: dict[str, tuple[float, float]] = {
     "sparsity_target": (0.0, 1.0),
     "sparsity_cost": (0.0, 100.0),
     "offset_rate": (0.0, 1.0),
+    "discriminative_weight": (0.0, 1000.0),
     "seed": (0, 2**63 - 1),
     # Not training settings: bounds of other arguments the CLI and the window share.
     "n_visible": (1, 16_384),            # pixels per image (128 x 128): W is n_visible x n_hidden
@@ -107,6 +108,11 @@ HELP: dict[str, str] = {
     "sparsity_cost": "Weight of the sparsity penalty.",
     "centering": "Centre visible and hidden units by their means in the gradient (Montavon & Mueller 2012).",
     "offset_rate": "Moving-average rate of the hidden offsets used by centring.",
+    "labels": "Learn the digits' labels too: softmax label units joined to the hidden layer, so the model "
+              "classifies (exact P(label|image)) and can dream a chosen digit.",
+    "discriminative_weight": "With labels: weight of the exact gradient of log P(label|image) added to the "
+                             "generative CD gradient (Larochelle & Bengio's hybrid; 0 = a plain joint RBM). "
+                             "Without centring, large weights diverge: use about 5.",
     "seed": "Seed of the one random generator: the same seed and settings give identical weights.",
 }
 
@@ -132,6 +138,8 @@ class TrainingConfig:
     centering: bool = True
     offset_rate: float = 0.01
     seed: int = 0
+    labels: bool = False
+    discriminative_weight: float = 40.0
     extra: dict = field(default_factory=dict)
 
     def validate(self) -> "TrainingConfig":

@@ -43,12 +43,13 @@ def to_saved(rbm: RBM, config: TrainingConfig, history: dict, dataset: str, epoc
         wh = np.asarray(weight_history, np.float32)
         arrays["weight_history"] = wh
         arrays["history_units"] = np.asarray(units if units is not None else np.arange(wh.shape[2]), np.int64)
-    return SavedModel(rbm.W.copy(), rbm.b.copy(), rbm.c.copy(), meta, arrays)
+    labels = {} if rbm.U is None else {"U": rbm.U.copy(), "d": rbm.d.copy()}
+    return SavedModel(rbm.W.copy(), rbm.b.copy(), rbm.c.copy(), meta, arrays, **labels)
 
 
 def from_saved(saved: SavedModel) -> RBM:
     """The RBM stored in a model file."""
-    return RBM(saved.W, saved.b, saved.c, tuple(saved.image_shape))
+    return RBM(saved.W, saved.b, saved.c, tuple(saved.image_shape), saved.U, saved.d)
 
 
 def format_metric(value: float, digits: int = 4) -> str:

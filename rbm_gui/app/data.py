@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
-from rbm_gui.data import Dataset, load_dataset
-from rbm_gui.engine.monitor import monitor_subsets
+from rbm_gui.data import Dataset, labels_path_for, load_dataset
+from rbm_gui.engine.monitor import monitor_label_subset, monitor_subsets
 
 #: Held-out digits taken from the test split when no validation split is asked for.
 DEFAULT_HELD_OUT = 1000
@@ -73,6 +73,8 @@ class PreparedData:
     train: (N, n_visible) bool — what the trainer sees (``train_grey`` uint8 0..255 when stochastic).
     held_out: (M, n_visible) bool or None — never trained on; the monitors' validation digits.
     probes: (P, n_visible) bool — digits the views probe with (test digits when there are any).
+    train_labels / held_out_labels: (N,) / (M,) uint8 class of each row, or None when the data set
+    has no labels (in the rows' order: the trainer takes the same rows of both).
     """
 
     options: DataOptions
@@ -84,11 +86,15 @@ class PreparedData:
     probes: np.ndarray
     train_grey: np.ndarray | None = None
     probe_labels: np.ndarray | None = None
+    train_labels: np.ndarray | None = None
+    held_out_labels: np.ndarray | None = None
     monitor_train: np.ndarray = field(init=False, repr=False)
     monitor_val: np.ndarray | None = field(init=False, repr=False)
+    monitor_val_labels: np.ndarray | None = field(init=False, repr=False)
 
     def __post_init__(self):
         self.monitor_train, self.monitor_val = monitor_subsets(self.train, self.held_out)
+        self.monitor_val_labels = monitor_label_subset(self.train, self.held_out, self.held_out_labels)
 
     @property
     def spec(self) -> str:
@@ -106,6 +112,13 @@ class PreparedData:
     def trainer_data(self) -> np.ndarray:
         """What the trainer takes: grey levels when binarising stochastically, else the binary digits."""
         return self.train_grey if self.options.stochastic else self.train
+
+    def require_labels(self) -> np.ndarray:
+        """The training labels, or ValueError naming the labels file that was looked for."""
+        if self.train_labels is None:
+            raise ValueError(f"training with labels needs a labels file beside the images "
+                             f"({_expected_labels(self.options.source)}), and {self.name} has none")
+        return self.train_labels
 
     def describe(self) -> str:
         return f"{self.name}: {len(self.train):,} training digits; held out: {self.held_out_name}"
@@ -134,16 +147,27 @@ def prepare_data(options: DataOptions | None = None, seed: int = 0,
         test = load_dataset(options.source, "test")
         first = test.subset(np.arange(min(max(DEFAULT_HELD_OUT, MAX_PROBES), test.n)))
         probes, probe_labels = first.binarize(options.threshold)[:MAX_PROBES], first.labels
+    held_labels = None
     if options.n_val:
         train, val = ds.split_validation(options.n_val, np.random.default_rng(split_seed))
         held, held_name = val.binarize(options.threshold), f"{options.n_val} validation digits"
+        held_labels = val.labels
     elif probes is not None:
         train, held = ds, probes[:DEFAULT_HELD_OUT]
         held_name = f"first {held.shape[0]} test digits"
+        held_labels = None if probe_labels is None else probe_labels[:held.shape[0]]
     else:
         train, held, held_name = ds, None, "none"
     binary = train.binarize(options.threshold)
     if probes is None:
         probes = (held if held is not None else binary)[:MAX_PROBES]
     return PreparedData(options, ds.name, ds.image_shape, binary, held, held_name, probes,
-                        train.flat() if options.stochastic else None, probe_labels)
+                        train.flat() if options.stochastic else None, probe_labels, train.labels, held_labels)
+
+
+def _expected_labels(source: str) -> str:
+    """Where the labels of ``source`` would be: the file beside an IDX images file."""
+    if source in ("mnist-sample", "mnist"):
+        return f"the {source} labels"
+    path = labels_path_for(source)
+    return f"expected {path}" if path is not None else f"{source} has no 'images' in its name to pair with"

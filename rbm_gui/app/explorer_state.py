@@ -53,6 +53,12 @@ class ExplorerState(State):
             return None
         return explain(self.session.effective_model, self.session.selected_digit.vector, self.n_average, self.seed)
 
+    def label_probs(self) -> np.ndarray | None:
+        """Exact P(y|v) (n_labels,) of a labelled model for the selected (or drawn) digit, else None."""
+        if self.problem() or not self.session.model.n_labels:
+            return None
+        return self.session.model.label_probs(np.asarray(self.session.selected_digit.vector, np.float32))[0]
+
     def units(self, ex: Explanation) -> np.ndarray:
         """The hidden units to show, in display order."""
         return shown_units(ex.probs, self.top_k or None, self.sort)

@@ -91,18 +91,24 @@ def training_job(run: TrainingRun, control, max_fps: float = 15.0, every_snapsho
     return reason
 
 
-def metrics_job(snapshot: RBM, epoch: int, kinds: tuple[str, ...], monitor_train, monitor_val, control):
-    """Generator for the runner: the metrics of one epoch's snapshot; returns (epoch, values, costs)."""
+def metrics_job(snapshot: RBM, epoch: int, kinds: tuple[str, ...], monitor_train, monitor_val, control,
+                monitor_val_labels=None):
+    """Generator for the runner: the metrics of one epoch's snapshot; returns (epoch, values, costs).
+
+    ``monitor_val_labels``: the classes of ``monitor_val``; a labelled model's held-out accuracy
+    is then among the "basic" metrics (one exact P(y|v) per digit)."""
     values: dict[str, float] = {}
     costs: dict[str, float] = {}
     t0 = time.perf_counter()
     if "basic" in kinds:
-        m = epoch_metrics(snapshot, monitor_train, monitor_val, exact_loglik=False)
+        m = epoch_metrics(snapshot, monitor_train, monitor_val, exact_loglik=False,
+                          validation_labels=monitor_val_labels)
         values.update({k: v for k, v in m.items() if k not in ("loglik_train", "loglik_val",
                                                                "learning_rate", "samples_per_second")})
         costs["basic"] = time.perf_counter() - t0
         yield "basic"                  # a point where a cancel is honoured
-    if "exact" in kinds and not control.cancelled:
+    # likelihood.py's exact log Z has no label units: a labelled model gets no (wrong) figure
+    if "exact" in kinds and not control.cancelled and not snapshot.n_labels:
         from rbm_gui.engine import likelihood
         t1 = time.perf_counter()
         if snapshot.is_finite():

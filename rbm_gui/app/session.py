@@ -25,6 +25,7 @@ from rbm_gui.app.unit_overrides import UnitOverrides
 from rbm_gui.config import ConfigError, TrainingConfig
 from rbm_gui.engine.rbm import RBM
 from rbm_gui.engine.run import EpochEnd, TrainingRun
+from rbm_gui.engine.labelled_training import trainer_for
 from rbm_gui.engine.training import Trainer
 from rbm_gui.session import HISTORY_MAX_UNITS
 
@@ -123,7 +124,8 @@ class Session(State):
             self.load_data()
         cfg = self.config.validate()
         self.trainer = Trainer.create(self.data.trainer_data, cfg, self.data.image_shape,
-                                      stochastic=self.data.options.stochastic)
+                                      stochastic=self.data.options.stochastic,
+                                      labels=self.data.require_labels() if cfg.labels else None)
         self.rbm = self.trainer.rbm
         units = np.arange(min(self.rbm.n_hidden, HISTORY_MAX_UNITS))
         self.dataset_name = self.data.name
@@ -187,8 +189,9 @@ class Session(State):
                              f"{self.data.n_visible}; open matching data or start a new model")
         if self.trainer is None or _needs_new_trainer(self.trainer.config, cfg):
             rng = self.trainer.rng if self.trainer is not None else np.random.default_rng(cfg.seed + 1)
-            self.trainer = Trainer(self.rbm, self.data.trainer_data, cfg, rng,
-                                   stochastic=self.data.options.stochastic)
+            labels = self.data.require_labels() if self.rbm.n_labels else None
+            self.trainer = trainer_for(self.rbm, self.data.trainer_data, cfg, rng,
+                                       stochastic=self.data.options.stochastic, labels=labels)
             self.trainer.epoch = self.epochs_done
         else:   # live values (learning rate, momentum, epochs) take the current settings
             self.trainer.config = cfg.replace()

@@ -45,9 +45,9 @@ def read_saved(saved, config: TrainingConfig) -> dict:
     try:
         cfg = config.replace(**{k: v for k, v in TrainingConfig.from_dict(hp).to_dict().items()
                                 if k in hp and k != "extra"})
-        cfg = cfg.replace(n_hidden=rbm.n_hidden).validate()
+        cfg = cfg.replace(n_hidden=rbm.n_hidden, labels=bool(rbm.n_labels)).validate()
     except (TypeError, ValueError):
-        cfg = config.replace(n_hidden=rbm.n_hidden)
+        cfg = config.replace(n_hidden=rbm.n_hidden, labels=bool(rbm.n_labels))
     epochs_done = int(meta.get("epochs_done", 0) or 0)
     wh = saved.arrays.get("weight_history")
     units = saved.arrays.get("history_units")

@@ -17,7 +17,7 @@ from rbm_gui.config import ConfigError, TrainingConfig
 #: offers to save it there. Without one, the change goes ahead.
 Approve = Callable[[str], bool]
 
-_LABELS = {"n_hidden": "the number of hidden units"}
+_LABELS = {"n_hidden": "the number of hidden units", "labels": "Learn labels"}
 
 
 def config_problem(config: TrainingConfig) -> str:

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 LIVE = ("learning_rate", "momentum", "epochs")
-ARCHITECTURE = ("n_hidden",)
+ARCHITECTURE = ("n_hidden", "labels")     # label units are part of the model
 #: data options (``data.<name>``) all need a new model: other digits, other binarisation
 DATA_PREFIX = "data."
 #: schedules that use ``lr_decay`` (the others ignore it: its field is disabled)

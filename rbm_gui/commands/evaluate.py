@@ -60,9 +60,14 @@ def evaluate(model_path, data="mnist-sample", split="test", threshold=128, logli
     out["mean_free_energy"] = metrics.mean_free_energy(rbm, v)
     out["pseudo_log_likelihood"] = metrics.pseudo_log_likelihood(rbm, v[:PLL_ROWS])
     out["pseudo_log_likelihood_rows"] = int(min(PLL_ROWS, ds.n))
+    out.update(_accuracy(rbm, v, ds.labels))
     act = metrics.hidden_activity(rbm, v)
     out["dead_units"], out["always_on_units"] = int(len(act.dead)), int(len(act.always_on))
     method = loglik
+    if rbm.n_labels and method != "none":     # likelihood.py's log Z has no label units yet
+        if method != "auto":
+            raise ValueError("the log-likelihood of a labelled model is not available yet; use --loglik none")
+        method = "none"
     if method == "auto":
         method = "exact" if rbm.n_hidden <= 20 else "ais"
     out["loglik_method"] = method
@@ -85,6 +90,24 @@ def evaluate(model_path, data="mnist-sample", split="test", threshold=128, logli
     return out
 
 
+def _accuracy(rbm, v, labels) -> dict:
+    """A labelled model's classification accuracy (argmax of the exact P(y|v)) on the split:
+    ``{"accuracy": fraction or None when the split has no labels, "n_labels": ...}``; {} unlabelled."""
+    if not rbm.n_labels:
+        return {}
+    from rbm_gui.engine.monitor import label_accuracy
+    ok = labels is not None and int(labels.max(initial=0)) < rbm.n_labels
+    return {"n_labels": rbm.n_labels, "accuracy": label_accuracy(rbm, v, labels) if ok else None}
+
+
+def _accuracy_line(out: dict) -> str | None:
+    if "accuracy" not in out:
+        return None
+    if out["accuracy"] is None:
+        return "  classification accuracy           n/a (the split has no labels for this model)"
+    return f"  classification accuracy           {out['accuracy']:.4f} ({out['n_labels']} labels, exact P(y|v))"
+
+
 def run(args) -> int:
     bar = ProgressBar(1, "AIS")
     out = evaluate(args.model, args.data, args.split, args.threshold, args.loglik,
@@ -101,6 +124,8 @@ def run(args) -> int:
     print(f"  pseudo-log-likelihood (all pixels) {format_metric(out['pseudo_log_likelihood'], 6)} nats/image "
           f"(first {out['pseudo_log_likelihood_rows']} digits)")
     print(f"  dead / always-on hidden units      {out['dead_units']} / {out['always_on_units']}")
+    if _accuracy_line(out):
+        print(_accuracy_line(out))
     if out["loglik_method"] == "exact":
         print(f"  log-likelihood (exact)            {out['loglik']:.3f} nats/image (log Z {out['log_z']:.4f})")
     elif out["loglik_method"] == "ais":

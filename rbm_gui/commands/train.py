@@ -59,6 +59,10 @@ def add_parser(sub, name):
     cen.add_argument("--no-centering", dest="centering", action="store_false", help="the plain (uncentred) gradient")
     p.add_argument("--sparsity-target", type=float, default=d.sparsity_target, help=HELP["sparsity_target"])
     p.add_argument("--sparsity-cost", type=float, default=d.sparsity_cost, help=HELP["sparsity_cost"])
+    p.add_argument("--labels", action="store_true",
+                   help=HELP["labels"] + " Uses the labels file beside the images.")
+    p.add_argument("--discriminative-weight", type=float, default=d.discriminative_weight, metavar="ALPHA",
+                   help=f"{HELP['discriminative_weight']} (default {d.discriminative_weight:g}; with --labels)")
     p.add_argument("--stochastic", action="store_true",
                    help="binarise the training digits afresh for every mini-batch, each pixel on with "
                         "probability grey/255 (the monitors still use --threshold)")
@@ -81,7 +85,8 @@ def config_from_args(args) -> TrainingConfig:
                           learning_rate=args.lr, lr_schedule=args.schedule, lr_decay=args.lr_decay,
                           momentum=args.momentum, weight_decay=args.weight_decay, cd_k=args.cd_k,
                           pcd=args.pcd, centering=args.centering, sparsity_target=args.sparsity_target,
-                          sparsity_cost=args.sparsity_cost, seed=args.seed).validate()
+                          sparsity_cost=args.sparsity_cost, seed=args.seed, labels=bool(args.labels),
+                          discriminative_weight=args.discriminative_weight).validate()
 
 
 def _epoch_line(epoch: int, total: int, m: dict, seconds: float) -> str:
@@ -90,6 +95,8 @@ def _epoch_line(epoch: int, total: int, m: dict, seconds: float) -> str:
              f"held-out-mse {format_metric(m['recon_mse_val'])}",
              f"F-gap {format_metric(m['free_energy_gap'])}",
              f"PLL {format_metric(m['pll_val'])}"]
+    if not math.isnan(m.get("accuracy_val", math.nan)):
+        parts.append(f"held-out accuracy {m['accuracy_val']:.4f}")
     if not math.isnan(m["loglik_val"]):
         parts.append(f"loglik {m['loglik_train']:.2f} train / {m['loglik_val']:.2f} held-out")
     return "  ".join(parts)
@@ -122,14 +129,15 @@ def run(args) -> int:
         raise ValueError(f"--blas-threads must be at least 1, got {args.blas_threads}")
     trainer = Trainer.create(data.trainer_data, config, data.image_shape,
                              blas_threads="auto" if args.blas_threads is None else args.blas_threads,
-                             stochastic=args.stochastic)
+                             stochastic=args.stochastic, labels=data.require_labels() if config.labels else None)
     mon_train, mon_held = data.monitor_train, data.monitor_val
     quiet = args.quiet
     if not quiet:
         print(f"training {config.n_hidden} hidden units on {data.train.shape[0]} digits of {data.name} "
               f"({config.epochs} epochs, batch {trainer.batch_size}, "
               f"{'PCD' if config.pcd else 'CD'}-{config.cd_k}{', centred' if config.centering else ''}"
-              f"{', stochastic binarisation' if args.stochastic else ''}); "
+              f"{', stochastic binarisation' if args.stochastic else ''}"
+              f"{f', {trainer.rbm.n_labels} label units' if config.labels else ''}); "
               f"held out: {data.held_out_name}", flush=True)
     history: dict[str, list[float]] = {}
     units = history_units(config.n_hidden)
@@ -146,7 +154,8 @@ def run(args) -> int:
                                         f"{event.samples_per_second:,.0f} digits/s, {left:.0f} s left")
         elif isinstance(event, EpochEnd):
             exact = config.n_hidden <= PER_EPOCH_EXACT_MAX or (event.last and config.n_hidden <= FINAL_EXACT_MAX)
-            m = epoch_metrics(event.snapshot, mon_train, mon_held, exact_loglik=exact)
+            m = epoch_metrics(event.snapshot, mon_train, mon_held, exact_loglik=exact,
+                              validation_labels=data.monitor_val_labels)
             m["learning_rate"] = event.learning_rate
             m["samples_per_second"] = event.samples_per_second
             append_history(history, event.epoch, m)

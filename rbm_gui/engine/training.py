@@ -127,9 +127,19 @@ class Trainer(CDUpdate):
     @classmethod
     def create(cls, data: np.ndarray, config: TrainingConfig, image_shape: tuple[int, int] | None = None,
                blas_threads: int | str | None = "auto", stochastic: bool = False,
-               prefetch: bool | str = "auto", *, any_values: bool = False) -> "Trainer":
-        """A new model initialised from ``data`` (Hinton's guide) and its trainer, all from ``config.seed``."""
+               prefetch: bool | str = "auto", *, any_values: bool = False, labels: np.ndarray | None = None):
+        """A new model initialised from ``data`` (Hinton's guide) and its trainer, all from ``config.seed``.
+
+        With ``config.labels`` the model has softmax label units and its trainer is a
+        ``labelled_training.LabelledTrainer`` on ``labels`` ((N,) class indices of the rows of ``data``).
+        """
         config.validate()
+        if config.labels:
+            from rbm_gui.engine.labelled_training import LabelledTrainer    # it imports this module
+            if labels is None:
+                raise ValueError("training with labels needs the labels of the training images")
+            return LabelledTrainer.create(data, labels, config, image_shape, blas_threads, stochastic,
+                                          any_values=any_values)
         rng = np.random.default_rng(config.seed)
         n_visible = np.shape(data)[1] if np.ndim(data) == 2 else None
         data, scale = training_array(data, n_visible, stochastic, any_values)

@@ -8,6 +8,9 @@ Layout of a file written by :func:`save_model` (format ``"rbm-gui-model"``, vers
     float32, shape (n_visible,): visible biases.
 ``c``
     float32, shape (n_hidden,): hidden biases.
+``U``, ``d`` (labelled models only)
+    float32, shapes (n_labels, n_hidden) and (n_labels,): the softmax label units' weights and
+    biases (2 to 100 labels). Files without them load as unlabelled models, as before.
 ``meta``
     0-d numpy unicode string array holding a JSON object (see :func:`save_model` for its keys).
 any other member
@@ -41,6 +44,7 @@ from rbm_gui.io.saved_model import (
     SavedModel,
     default_image_shape,
     image_shape_problem,
+    label_shape_problem,
     nonfinite_problem,
     read_error,
     shape_problem,
@@ -58,7 +62,7 @@ __all__ = [
 
 # Archive members that are not free for extra arrays. "file" and "allow_pickle" are keyword
 # parameters of np.savez, so an array by that name would collide with them.
-_RESERVED_NAMES = frozenset({"W", "b", "c", "meta", "file", "allow_pickle"})
+_RESERVED_NAMES = frozenset({"W", "b", "c", "U", "d", "meta", "file", "allow_pickle"})
 # Extra-array names become zip member names ("<name>.npy"); keep them to identifiers so a name
 # can never smuggle a path separator or clash after numpy's ".npy" handling.
 _ARRAY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -120,6 +124,12 @@ def save_model(path: str | os.PathLike, model: SavedModel, *, atomic: bool = Tru
     with np.errstate(over="ignore"):
         W, b, c = (np.ascontiguousarray(x, dtype=np.float32) for x in (model.W, model.b, model.c))
     problem = shape_problem(W, b, c) or nonfinite_problem(W=W, b=b, c=c)
+    labels = {}
+    if problem is None and (model.U is not None or model.d is not None):
+        with np.errstate(over="ignore"):
+            labels = {name: np.ascontiguousarray(x, dtype=np.float32) if x is not None else None
+                      for name, x in (("U", model.U), ("d", model.d))}
+        problem = label_shape_problem(labels["U"], labels["d"], W.shape[1]) or nonfinite_problem(**labels)
     if problem is not None:
         raise ModelFileError(path, f"{problem}; refusing to save a broken model")
 
@@ -136,7 +146,7 @@ def save_model(path: str | os.PathLike, model: SavedModel, *, atomic: bool = Tru
     except (TypeError, ValueError) as exc:
         raise ModelFileError(path, f"meta cannot be saved: {exc}") from exc
 
-    members: dict[str, np.ndarray] = {"W": W, "b": b, "c": c}
+    members: dict[str, np.ndarray] = {"W": W, "b": b, "c": c, **labels}
     for name, array in model.arrays.items():
         if not isinstance(name, str) or not _ARRAY_NAME.match(name) or name in _RESERVED_NAMES:
             raise ModelFileError(
@@ -223,9 +233,14 @@ def load_model(path: str | os.PathLike) -> SavedModel:
         # Values beyond float32's range become inf here and are refused just below.
         with np.errstate(over="ignore"):
             params[name] = np.ascontiguousarray(array, dtype=np.float32)
+    labels = {}
+    if "U" in members:      # check_headers saw U and d together, floating point, of fitting shapes
+        with np.errstate(over="ignore"):
+            labels = {name: np.ascontiguousarray(members.pop(name), dtype=np.float32) for name in ("U", "d")}
     problem = shape_problem(params["W"], params["b"], params["c"])
+    problem = problem or (labels and label_shape_problem(labels["U"], labels["d"], params["W"].shape[1]))
     # Checked after the float32 conversion so a float64 value too large for float32 is caught.
-    problem = problem or nonfinite_problem(**params)
+    problem = problem or nonfinite_problem(**params, **labels)
     if problem is not None:
         raise ModelFileError(path, problem)
 
@@ -240,4 +255,5 @@ def load_model(path: str | os.PathLike) -> SavedModel:
         problem = history_units_problem(arrays["history_units"], params["W"].shape[1])
     if problem is not None:
         raise ModelFileError(path, f"meta: {problem}" if "history_units" not in problem else problem)
-    return SavedModel(W=params["W"], b=params["b"], c=params["c"], meta=meta, arrays=arrays)
+    return SavedModel(W=params["W"], b=params["b"], c=params["c"], meta=meta, arrays=arrays,
+                      U=labels.get("U"), d=labels.get("d"))

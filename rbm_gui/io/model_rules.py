@@ -17,6 +17,7 @@ import numpy as np
 
 from rbm_gui.config import FILE_LIMITS, LIMITS, TrainingConfig
 from rbm_gui.io.npz_read import NpzRefused
+from rbm_gui.io.saved_model import MAX_LABELS, MIN_LABELS
 
 __all__ = ["check_headers", "meta_problem", "history_units_problem"]
 
@@ -86,6 +87,22 @@ def _check_known_extras(headers, nv, nh) -> None:
     for name, n in (("offsets_v", nv), ("offsets_h", nh)):
         if name in headers and headers[name][1] != (n,):
             raise NpzRefused(f"{name} must have shape ({n},), got {headers[name][1]}")
+    _check_label_headers(headers, nh)
+
+
+def _check_label_headers(headers, nh) -> None:
+    """A labelled model's U (n_labels, n_hidden) and d (n_labels,), both floating point, or neither."""
+    if "U" not in headers and "d" not in headers:
+        return
+    if "U" not in headers or "d" not in headers:
+        raise NpzRefused("label weights U and label biases d must come together")
+    (u_dtype, u_shape), (d_dtype, d_shape) = headers["U"], headers["d"]
+    if u_dtype.kind != "f" or d_dtype.kind != "f":
+        raise NpzRefused(f"U and d must be floating point, got {u_dtype} and {d_dtype}")
+    if len(u_shape) != 2 or u_shape[1] != nh or not MIN_LABELS <= u_shape[0] <= MAX_LABELS:
+        raise NpzRefused(f"U must be (n_labels, {nh}) with {MIN_LABELS} to {MAX_LABELS} labels, got {u_shape}")
+    if d_shape != (u_shape[0],):
+        raise NpzRefused(f"d must have shape ({u_shape[0]},) like U's labels, got {d_shape}")
 
 
 def history_units_problem(units: np.ndarray, n_hidden: int) -> str | None:

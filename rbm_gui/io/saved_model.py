@@ -110,12 +110,18 @@ class SavedModel:
     c: np.ndarray
     meta: dict = field(default_factory=dict)
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    U: np.ndarray | None = None
+    d: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.W = np.ascontiguousarray(self.W, dtype=np.float32)
         self.b = np.ascontiguousarray(self.b, dtype=np.float32)
         self.c = np.ascontiguousarray(self.c, dtype=np.float32)
-        problem = shape_problem(self.W, self.b, self.c)
+        if self.U is not None:
+            self.U = np.ascontiguousarray(self.U, dtype=np.float32)
+        if self.d is not None:
+            self.d = np.ascontiguousarray(self.d, dtype=np.float32)
+        problem = shape_problem(self.W, self.b, self.c) or label_shape_problem(self.U, self.d, self.W.shape[1])
         if problem is not None:
             raise ValueError(problem)
 
@@ -159,6 +165,24 @@ def shape_problem(W: np.ndarray, b: np.ndarray, c: np.ndarray) -> str | None:
         return f"b has {b.shape[0]} entries but W has {W.shape[0]} visible units"
     if c.shape[0] != W.shape[1]:
         return f"c has {c.shape[0]} entries but W has {W.shape[1]} hidden units"
+    return None
+
+
+#: Label units a labelled model may have (a softmax group of 2 to 100 classes).
+MIN_LABELS, MAX_LABELS = 2, 100
+
+
+def label_shape_problem(U: np.ndarray | None, d: np.ndarray | None, n_hidden: int) -> str | None:
+    """Describe what is wrong with a labelled model's U (n_labels, n_hidden) and d (n_labels,)."""
+    if U is None and d is None:
+        return None
+    if U is None or d is None:
+        return "label weights U and label biases d must come together"
+    if U.ndim != 2 or U.shape[1] != n_hidden or not MIN_LABELS <= U.shape[0] <= MAX_LABELS:
+        return (f"U must be (n_labels, {n_hidden}) with {MIN_LABELS} to {MAX_LABELS} labels, "
+                f"got shape {U.shape}")
+    if d.shape != (U.shape[0],):
+        return f"d must have shape ({U.shape[0]},) like U's labels, got {d.shape}"
     return None
 
 

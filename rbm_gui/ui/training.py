@@ -219,7 +219,8 @@ class TrainingControl(QObject):
         self._offered.setdefault(epoch, set()).update(kinds)
         generation = self._generation
         self.metrics = self.runner.start(
-            "metrics", lambda c: metrics_job(snapshot, epoch, kinds, d.monitor_train, d.monitor_val, c),
+            "metrics", lambda c: metrics_job(snapshot, epoch, kinds, d.monitor_train, d.monitor_val, c,
+                                             d.monitor_val_labels),
             on_return=lambda result: generation == self._generation and self._on_metrics(result),
             on_finish=self._metrics_done)
         self.metricsBusyChanged.emit(True)

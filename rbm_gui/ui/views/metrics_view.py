@@ -27,6 +27,7 @@ PLOTS = [
                                      ("loglik_val", "exact val", "#ffb347")]),
     ("Learning rate", [("learning_rate", "lr", "#d7d7d7")]),
     ("Hidden units almost never on", [("dead_units", "dead units", "#c792ea")]),
+    ("Held-out accuracy (labelled models)", [("accuracy_val", "P(y|v) argmax", "#ff79c6")]),
 ]
 HISTOGRAMS = [("W", "Weights W", "#4fa3ff"), ("b", "Visible biases b", "#9be564"), ("c", "Hidden biases c", "#ffb347")]
 

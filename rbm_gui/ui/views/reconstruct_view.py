@@ -86,6 +86,8 @@ class ReconstructView(QWidget):
             img = pg.ImageItem()
             vb.addItem(img)
             self.boxes.append((vb, img))
+        self.label_plot = self._label_plot()
+        self.label_probs = None               # the last P(y|v) drawn (tests read it)
 
         self.resample_btn = QPushButton("Resample")
         self.resample_btn.setToolTip("Draw another one-step reconstruction (and new averages).")
@@ -122,6 +124,7 @@ class ReconstructView(QWidget):
         tl.setContentsMargins(0, 0, 0, 0)
         tl.addWidget(self.header)
         tl.addWidget(self.images)
+        tl.addWidget(self.label_plot)
         tl.addLayout(controls)
         tl.addWidget(self.active_label)
         tl.addWidget(self.tiles, 1)
@@ -218,6 +221,7 @@ class ReconstructView(QWidget):
             problem = self.state.problem()
             if problem:
                 self.header.setText(problem)
+                self._draw_labels(None)
             else:
                 self._draw_digit()
         if self._stale["sheet"] and self.rbm is not None:
@@ -240,9 +244,45 @@ class ReconstructView(QWidget):
         self.titles[3].setText(f"Error |v - avg|<br>mean {ex.mean_error:.4f}", color="k", size="9pt")
         label = f", label {d.label}" if d.label is not None else ""
         self.header.setText(f"<b>{d.source}</b>{label} · model with {rbm.n_hidden} hidden units")
+        self._draw_labels(st.label_probs())
         units = st.units(ex)
         self.tiles.set_state(rbm.W, shape, ex.probs, units, st.threshold, len(units) == rbm.n_hidden)
         self.active_label.setText(st.summary(ex, units))
+
+    def _label_plot(self) -> pg.PlotWidget:
+        """P(y|v) as one bar per label, under the images: shown for labelled models only."""
+        w = pg.PlotWidget(background="w")
+        w.setFixedHeight(120)
+        w.setVisible(False)
+        plot = w.getPlotItem()
+        plot.setMouseEnabled(False, False)
+        plot.hideButtons()
+        plot.setMenuEnabled(False)
+        plot.setYRange(0, 1, padding=0.02)
+        plot.getAxis("left").setTicks([[(0, "0"), (0.5, ".5"), (1, "1")]])
+        for axis in ("left", "bottom"):
+            plot.getAxis(axis).setTextPen("k")
+            plot.getAxis(axis).setPen("k")
+        self.label_bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#7a8ca5")
+        plot.addItem(self.label_bars)
+        return w
+
+    @property
+    def _label_plot_shown(self) -> bool:
+        return not self.label_plot.isHidden()
+
+    def _draw_labels(self, p) -> None:
+        self.label_probs = p
+        self.label_plot.setVisible(p is not None)
+        if p is None:
+            return
+        x = np.arange(len(p))
+        best = int(np.argmax(p))
+        self.label_bars.setOpts(x=x, height=p, brushes=["#d9534f" if i == best else "#7a8ca5" for i in x])
+        plot = self.label_plot.getPlotItem()
+        plot.getAxis("bottom").setTicks([[(int(i), str(int(i))) for i in x]])
+        plot.setXRange(-0.6, len(p) - 0.4, padding=0)
+        plot.setTitle(f"P(label | digit), exact: most probable {best} ({p[best]:.3f})", color="k", size="9pt")
 
     def _draw_sheet(self) -> None:
         t0 = time.perf_counter()

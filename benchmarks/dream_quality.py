@@ -19,11 +19,14 @@ Printed:
 4. steps/s of DreamChains with 16 chains at 500 units, plain and with tempering.
 
 Each part is run plain (Gibbs at T=1) and with the steering settings (the CLI's defaults for --label
-and --clamp: tempering with 8 temperatures, label strength 6; free dreams: tempering or --wander 1),
-so the gain is measured in the same run. The labelled model is a joint RBM trained on [pixels | one-hot label]
-by the unlabelled trainer, split into W and U (the labelled trainer will replace it).
+and --clamp: tempering with 8 temperatures; label strengths --strengths, the CLI's default 4 among
+them; free dreams: tempering or --wander 1), so the gain is measured in the same run. The labelled model is the one of ``rbm-gui train --labels
+--hidden 500`` (the labelled trainer's defaults, ``TrainingConfig(labels=True)``), trained here or read
+from --labelled-model; part 3 is also run on it with the label units sampled freely
+(inpaint-labelled): the label group can carry the digit's identity from the clamped half.
 
-Usage: OPENBLAS_NUM_THREADS=1 python benchmarks/dream_quality.py [--parts label,free,inpaint,speed] [--seed 0]
+Usage: OPENBLAS_NUM_THREADS=1 python benchmarks/dream_quality.py [--parts label,free,inpaint,inpaint-labelled,speed]
+       [--seed 0] [--strengths 1,2,3,4,6] [--labelled-model FILE]
 (one BLAS thread: on the shared 2-core machine two threads per process spun against the other jobs and
 the judge's training took minutes instead of seconds)
 """
@@ -83,12 +86,19 @@ def trained_rbm(data: np.ndarray, n_hidden: int, seed: int) -> RBM:
     return trainer.rbm
 
 
-def joint_rbm(train, n_hidden: int, seed: int) -> RBM:
-    """A labelled RBM: the unlabelled trainer on [pixels | one-hot label], W's label rows become U."""
-    x = np.concatenate([train.binarize(128).astype(np.uint8), np.eye(10, dtype=np.uint8)[train.labels]], axis=1)
-    r = trained_rbm(x, n_hidden, seed)
-    nv = train.n_visible
-    return RBM(r.W[:nv], r.b[:nv], r.c, train.image_shape, U=r.W[nv:], d=r.b[nv:])
+def labelled_rbm(train, n_hidden: int, seed: int, path: str | None = None) -> RBM:
+    """The labelled model of ``rbm-gui train --labels --hidden n_hidden`` on the bundled digits (the
+    labelled trainer's defaults), or the one saved in ``path`` (a model file of that command)."""
+    if path:
+        from rbm_gui.io.model_file import load_model
+        m = load_model(path)
+        return RBM(m.W, m.b, m.c, train.image_shape, U=m.U, d=m.d)
+    trainer = Trainer.create(train.binarize(128), TrainingConfig(n_hidden=n_hidden, seed=seed, labels=True),
+                             train.image_shape, labels=train.labels)
+    while not trainer.finished:
+        trainer.step()
+    trainer.close()
+    return trainer.rbm
 
 
 def run(chains: DreamChains, steps: int, every: int = 1) -> np.ndarray:
@@ -156,7 +166,8 @@ def part_inpaint(clf, model: RBM, test, settings: dict[str, dict], steps: int, n
     y = test.labels[:n]
     half = x.copy()
     half[:, ~mask] = 0
-    print(f"\n3. top-half inpainting of the first {n} test digits ({model.n_hidden} hidden units, {steps} steps, "
+    kind = f"labelled, {model.n_hidden}" if model.n_labels else str(model.n_hidden)
+    print(f"\n3. top-half inpainting of the first {n} test digits ({kind} hidden units, {steps} steps, "
           "4 chains per digit)")
     print(f"   half-blank inputs judged right: {np.mean(judged(clf, half[None])[0][0] == y):.3f}; "
           f"whole digits: {np.mean(judged(clf, x[None])[0][0] == y):.3f}")
@@ -216,12 +227,15 @@ def part_speed(model: RBM, train_data: np.ndarray, settings: dict[str, dict], se
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--parts", default="label,free,inpaint,speed")
+    ap.add_argument("--parts", default="label,free,inpaint,inpaint-labelled,speed")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--steps", type=int, default=1000, help="steps of the free dreams")
     ap.add_argument("--label-steps", type=int, default=300)
     ap.add_argument("--inpaint", type=int, default=480, help="test digits to inpaint (a multiple of 4)")
     ap.add_argument("--inpaint-steps", type=int, default=100)
+    ap.add_argument("--strengths", default="1,2,3,4,6", help="label strengths tried with tempering 8")
+    ap.add_argument("--labelled-model", default=None, metavar="FILE",
+                    help="a model file of `rbm-gui train --labels --hidden 500` instead of training one here")
     args = ap.parse_args()
     parts = args.parts.split(",")
     t0 = time.perf_counter()
@@ -230,11 +244,17 @@ def main() -> None:
     print(f"judge: MLP (256 hidden) on {train.n} bundled training digits, test accuracy "
           f"{clf.score(test.images.reshape(test.n, -1) / 255.0, test.labels):.3f} ({time.perf_counter() - t0:.0f} s)")
     plain = {"plain Gibbs": {}}
+    labelled = None
+    if "label" in parts or "inpaint-labelled" in parts:
+        t1 = time.perf_counter()
+        labelled = labelled_rbm(train, 500, args.seed, args.labelled_model)
+        print(f"labelled model: {labelled.n_hidden} hidden units, {labelled.n_labels} labels, "
+              f"{'from ' + args.labelled_model if args.labelled_model else 'trained here'} "
+              f"({time.perf_counter() - t1:.0f} s)", flush=True)
     if "label" in parts:
-        joint = joint_rbm(train, 500, args.seed)
-        part_label(clf, joint, {**plain, "tempering 8": {"tempering": 8},
-                                "strength 6 (CLI default)": {"tempering": 8, "label_strength": 6.0}},
-                   args.label_steps, args.seed)
+        steered = {f"tempering 8, strength {a:g}": {"tempering": 8, "label_strength": a}
+                   for a in (float(x) for x in args.strengths.split(","))}
+        part_label(clf, labelled, {**plain, **steered}, args.label_steps, args.seed)
     if "free" in parts or "inpaint" in parts:
         m400 = trained_rbm(train.binarize(128), 400, args.seed)
     if "free" in parts:
@@ -244,6 +264,9 @@ def main() -> None:
     if "inpaint" in parts:
         part_inpaint(clf, m400, test, {**plain, "tempering 8": {"tempering": 8}}, args.inpaint_steps,
                      args.inpaint, args.seed)
+    if "inpaint-labelled" in parts:
+        part_inpaint(clf, labelled, test, {"plain Gibbs, free label": {}, "tempering 8, free label": {"tempering": 8}},
+                     args.inpaint_steps, args.inpaint, args.seed)
     if "speed" in parts:
         m500 = trained_rbm(train.binarize(128)[:500], 500, args.seed)
         part_speed(m500, train.binarize(128), {**plain, "tempering 4": {"tempering": 4}, "tempering 8": {"tempering": 8},

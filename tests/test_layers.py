@@ -53,3 +53,22 @@ def test_ui_holds_only_qt_code():
         if not any(n.split(".")[0] in ("PySide6", "pyqtgraph") for n in names):
             qt_free.append(path.relative_to(ui).as_posix())
     assert qt_free == [], f"Qt-free modules under rbm_gui/ui (move them to app/ or viz/): {qt_free}"
+
+
+def test_lower_layers_do_not_import_the_cli_or_the_window():
+    """engine, data, io, viz and app never import rbm_gui.commands or rbm_gui.ui (the CLI and the
+    window are built on them, not the other way round)."""
+    import ast
+    from pathlib import Path
+
+    import rbm_gui
+    root = Path(rbm_gui.__file__).parent
+    wrong = []
+    for layer in ("engine", "data", "io", "viz", "app"):
+        for path in sorted((root / layer).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+            names |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+            wrong += [f"{layer}/{path.name}: {m}" for m in sorted(names)
+                      if m.startswith(("rbm_gui.commands", "rbm_gui.ui", "rbm_gui.cli"))]
+    assert wrong == []

@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from rbm_gui.app.observable import Prop, State
-from rbm_gui.commands.dream_options import LABEL_STRENGTH     # the CLI's measured default, one source
+from rbm_gui.engine.steer import DEFAULT_LABEL_STRENGTH as LABEL_STRENGTH    # the measured default, one source
 from rbm_gui.config import LIMITS
 from rbm_gui.viz.canvas import stroke
 

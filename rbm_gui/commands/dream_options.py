@@ -10,8 +10,8 @@ import numpy as np
 #: parallel tempering used when --label or --clamp is given and --tempering is not (measured by
 #: benchmarks/dream_quality.py: see docs/engine-notes.md)
 STEERED_TEMPERING = 8
-#: --label-strength default: see benchmarks/dream_quality.py and docs/engine-notes.md
-LABEL_STRENGTH = 4.0
+from rbm_gui.engine.steer import DEFAULT_LABEL_STRENGTH as LABEL_STRENGTH  # one source for CLI and panel
+
 #: mixed into --seed for picking the start digits, so picking and the chains use separate streams
 PICK_STREAM = 0xD1617
 

@@ -29,6 +29,9 @@ __all__ = ["Controls", "StepResult", "check_controls", "clamp_mask", "steered_st
 
 CLAMP_SIDES = ("top", "bottom", "left", "right")
 MAX_LABEL_STRENGTH = 10.0
+#: the measured default strength of a clamped label (CLI and panel): benchmarks/dream_quality.py,
+#: docs/engine-notes.md
+DEFAULT_LABEL_STRENGTH = 4.0
 
 
 @dataclass(frozen=True)

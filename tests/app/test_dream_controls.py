@@ -8,7 +8,7 @@ from rbm_gui.app.class_timeline import ClassTimeline
 from rbm_gui.app.data import DataOptions, prepare_data
 from rbm_gui.app.dream_controls import DreamControls, apply_controls, label_probs, steerable
 from rbm_gui.app.dream_state import DreamState
-from rbm_gui.commands.dream_options import LABEL_STRENGTH
+from rbm_gui.engine.steer import DEFAULT_LABEL_STRENGTH as LABEL_STRENGTH
 from rbm_gui.app.session import Session
 from rbm_gui.engine.dream import DreamChains
 from rbm_gui.engine.rbm import RBM

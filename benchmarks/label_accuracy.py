@@ -14,7 +14,7 @@ Labelled RBMs classify by the exact P(y|v) (one free energy per label). The gene
 reported too: reconstruction error of the test digits given no label (lower is better).
 
 Usage: python benchmarks/label_accuracy.py [--hidden 500] [--epochs 20] [--seeds 0]
-       [--baseline-epochs 20,60] [--skip-baselines]
+       [--baseline-epochs 20,60] [--skip-baselines] [--set FIELD=VALUE ...]
 """
 
 from __future__ import annotations
@@ -58,13 +58,20 @@ def main() -> None:
     ap.add_argument("--skip-baselines", action="store_true")
     ap.add_argument("--skip-logistic", action="store_true")
     ap.add_argument("--report-every", type=int, default=5, help="print test accuracy every N epochs (0: never)")
+    ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                    help="override a TrainingConfig field of the labelled model (repeatable), e.g. learning_rate=0.05")
     args = ap.parse_args()
     train, test = load_dataset("mnist-sample", "train"), load_dataset("mnist-sample", "test")
     X, y = train.binarize(128), train.labels
     Xt, yt = test.binarize(128), test.labels
-    d = TrainingConfig(labels=True)
+    overrides = {}
+    for item in args.set:      # values typed as the default field's
+        name, _, value = item.partition("=")
+        default = getattr(TrainingConfig(), name)
+        overrides[name] = (value.lower() in ("1", "true", "yes")) if isinstance(default, bool) else type(default)(value)
+    d = TrainingConfig(labels=True, **overrides).validate()
     print(f"{len(X)} training digits, {len(Xt)} test digits; {args.hidden} hidden units, {args.epochs} epochs")
-    print(f"default labelled settings: discriminative_weight {d.discriminative_weight:g}, lr {d.learning_rate:g} "
+    print(f"{'default ' if not overrides else ''}labelled settings: discriminative_weight {d.discriminative_weight:g}, lr {d.learning_rate:g} "
           f"({d.lr_schedule}), batch {d.batch_size}, momentum {d.momentum:g}, weight decay {d.weight_decay:g}, "
           f"{'PCD' if d.pcd else 'CD'}-{d.cd_k}{', centred' if d.centering else ''}", flush=True)
     if not args.skip_baselines:
@@ -80,9 +87,10 @@ def main() -> None:
             print(f"  generative joint RBM, CD-1, {epochs:>3} epochs:     accuracy {label_accuracy(rbm, Xt, yt):.4f}  "
                   f"recon-mse {metrics.reconstruction_errors(rbm, Xt)[0]:.4f}  ({s:.0f} s)", flush=True)
     for seed in (int(s) for s in args.seeds.split(",") if s.strip()):      # --seeds "": baselines only
-        cfg = TrainingConfig(n_hidden=args.hidden, epochs=args.epochs, labels=True, seed=seed)
+        cfg = d.replace(n_hidden=args.hidden, epochs=args.epochs, seed=seed).validate()
         rbm, s = train_labelled(X, y, train.image_shape, cfg, args.report_every, (Xt, yt))
-        print(f"  DEFAULT labelled model, seed {seed}:            accuracy {label_accuracy(rbm, Xt, yt):.4f}  "
+        name = "DEFAULT labelled model" if not overrides else "labelled model " + " ".join(args.set)
+        print(f"  {name}, seed {seed}:            accuracy {label_accuracy(rbm, Xt, yt):.4f}  "
               f"recon-mse {metrics.reconstruction_errors(rbm, Xt)[0]:.4f}  train accuracy "
               f"{label_accuracy(rbm, X, y):.4f}  ({s:.0f} s)", flush=True)
 

@@ -25,6 +25,7 @@ def test_learn_labels_trains_a_labelled_model_and_shows_p_label(qtbot, make_wind
     acc = w.session.history["accuracy_val"]
     assert len(acc) == 4 and all(0.0 <= a <= 1.0 for a in acc[1:])
     assert w.metrics_view.n_points("accuracy_val") == 4
+    assert w.metrics_view.plots["Held-out accuracy (labelled models)"].isVisible()
 
     click_gallery(view.gallery, 3)
     qtbot.waitUntil(lambda: view.digit is not None and view.digit.source == "test #3", timeout=20_000)

@@ -42,6 +42,11 @@ def test_estimate_records_the_bracket_and_draws_it_as_an_error_bar(qtbot, make_w
     assert bar.isVisible() and bar.opts["x"][0] == 2
     assert bar.opts["y"][0] - bar.opts["bottom"][0] == min(b.forward, b.reverse)
     assert bar in w.metrics_view.plots["Log-likelihood (nats/image)"].items
+    ends = w.metrics_view.bracket_ends                     # both ends marked, and named in the legend
+    assert ends.isVisible() and sorted(ends.getData()[1]) == sorted([b.forward, b.reverse])
+    legend = w.metrics_view.plots["Log-likelihood (nats/image)"].legend
+    assert "AIS bracket" in [label.text for _, label in legend.items]
+    assert not w.metrics_view.plots["Held-out accuracy (labelled models)"].isVisible()   # unlabelled
     assert "held-out digits" in w.banner.text()
 
 

@@ -23,6 +23,7 @@ from rbm_gui.engine.monitor import METRIC_LABELS
 LOGLIK_PLOT = "Log-likelihood (nats/image)"
 BRACKET_KEYS = ("ais_forward", "ais_reverse")      # history columns of the AIS brackets
 #: plot title -> [(history key, legend name, colour)]
+ACCURACY_PLOT = "Held-out accuracy (labelled models)"
 PLOTS = [
     ("Reconstruction MSE", [("recon_mse_train", "train", "#4fa3ff"), ("recon_mse_val", "validation", "#ffb347")]),
     ("Mean free energy", [("free_energy_train", "train", "#4fa3ff"), ("free_energy_val", "validation", "#ffb347")]),
@@ -31,7 +32,7 @@ PLOTS = [
                                      ("loglik_val", "exact val", "#ffb347")]),
     ("Learning rate", [("learning_rate", "lr", "#d7d7d7")]),
     ("Hidden units almost never on", [("dead_units", "dead units", "#c792ea")]),
-    ("Held-out accuracy (labelled models)", [("accuracy_val", "P(y|v) argmax", "#ff79c6")]),
+    (ACCURACY_PLOT, [("accuracy_val", "P(y|v) argmax", "#ff79c6")]),
 ]
 HISTOGRAMS = [("W", "Weights W", "#4fa3ff"), ("b", "Visible biases b", "#9be564"), ("c", "Hidden biases c", "#ffb347")]
 
@@ -57,7 +58,9 @@ class MetricsView(QWidget):
             p.showGrid(x=True, y=True, alpha=0.2)
             p.setLabel("bottom", "epoch")
             p.getAxis("bottom").enableAutoSIPrefix(False)     # one point must not read "epoch (x0.001)"
-            legend = p.addLegend(offset=(-5, 5), labelTextSize="8pt") if len(series) > 1 else None
+            # the log-likelihood rises: its legend sits bottom right, away from the late epochs' brackets
+            corner = (-5, -5) if title == LOGLIK_PLOT else (-5, 5)
+            legend = p.addLegend(offset=corner, labelTextSize="8pt") if len(series) > 1 else None
             for key, name, colour in series:
                 curve = p.plot([], [], name=name, pen=pg.mkPen(colour, width=2),
                                symbol="o", symbolSize=4, symbolBrush=colour, symbolPen=None)
@@ -72,6 +75,11 @@ class MetricsView(QWidget):
                                 "top, reverse AIS (pessimistic) at the bottom")
         self.bracket.setVisible(False)
         self.plots[LOGLIK_PLOT].addItem(self.bracket)
+        # both ends marked too: a narrow bracket (a well-annealed one) is otherwise a hairline
+        self.bracket_ends = pg.ScatterPlotItem(symbol="d", size=7, brush="#ff79c6", pen=None)
+        self.bracket_ends.setVisible(False)
+        self.plots[LOGLIK_PLOT].addItem(self.bracket_ends)
+        self._legend["_bracket"] = (self.plots[LOGLIK_PLOT].legend, "AIS bracket")
         row = (len(PLOTS) + 2) // 3
         for j, (key, title, colour) in enumerate(HISTOGRAMS):
             p = self.glw.addPlot(row=row, col=j, title=f"{title} (histogram)")
@@ -108,6 +116,8 @@ class MetricsView(QWidget):
 
     def _redraw_curves(self) -> None:
         epochs = np.asarray(self.history.get("epoch", []), dtype=float)
+        acc = np.asarray(self.history.get("accuracy_val", []), dtype=float)
+        self.plots[ACCURACY_PLOT].setVisible(bool(np.isfinite(acc).any()))    # labelled models only
         for key, curve in self.curves.items():
             y = np.asarray(self.history.get(key, []), dtype=float)
             n = min(len(epochs), len(y))
@@ -153,7 +163,15 @@ class MetricsView(QWidget):
         x, lo, hi = self.bracket_points()
         half = np.abs(hi - lo) / 2         # a reverse estimate above the forward one still draws
         self.bracket.setData(x=x, y=(hi + lo) / 2, top=half, bottom=half)
-        self.bracket.setVisible(bool(x.size))
+        self.bracket_ends.setData(x=np.concatenate([x, x]), y=np.concatenate([lo, hi]))
+        for item in (self.bracket, self.bracket_ends):
+            item.setVisible(bool(x.size))
+        legend, name = self._legend["_bracket"]
+        listed = any(label.text == name for _, label in legend.items)
+        if x.size and not listed:
+            legend.addItem(self.bracket_ends, name)
+        elif not x.size and listed:
+            legend.removeItem(self.bracket_ends)
 
     def plots_item(self):
         """The graphics item holding every plot (the Export menu renders it)."""

@@ -51,7 +51,7 @@ def initial_label_parameters(labels: np.ndarray, n_labels: int, n_hidden: int,
     return rng.normal(0.0, 0.01, size=(n_labels, n_hidden)).astype(DTYPE), d.astype(DTYPE)
 
 
-class LabelledTrainer:
+class LabelledTrainer(schedules.ScheduledTraining):
     """Trains the labelled ``rbm`` in place (its W, b, c, U, d) on ``data`` and ``labels``.
 
     data : (N, n_visible) as ``Trainer`` takes it (``feeder.training_array``); labels : (N,) ints
@@ -121,35 +121,6 @@ class LabelledTrainer:
         U, d = initial_label_parameters(labels, K, config.n_hidden, rng)
         rbm = RBM(rbm.W, rbm.b, rbm.c, rbm.image_shape, U, d)
         return cls(rbm, data, labels, config, rng, blas_threads, stochastic, any_values=any_values)
-
-    # ------------------------------------------------------------------ schedule (as Trainer's)
-    @property
-    def learning_rate(self) -> float:
-        c = self.config
-        return schedules.learning_rate(c.learning_rate, c.lr_schedule, self.epoch,
-                                       self.batch / self.n_batches, c.epochs, c.lr_decay)
-
-    @property
-    def momentum(self) -> float:
-        if self.momentum_override is not None:
-            return self.momentum_override
-        c = self.config
-        return schedules.momentum(c.initial_momentum, c.momentum, c.momentum_switch_epoch, self.epoch)
-
-    def set_learning_rate(self, lr: float) -> None:
-        self.config = self.config.replace(learning_rate=float(lr)).validate()
-
-    def set_momentum(self, m: float) -> None:
-        self.config.replace(momentum=float(m)).validate()
-        self.momentum_override = float(m)
-
-    @property
-    def finished(self) -> bool:
-        return self.epoch >= self.config.epochs
-
-    @property
-    def samples_per_second(self) -> float:
-        return self._rate
 
     def __enter__(self) -> "LabelledTrainer":
         self._blas.__enter__()

@@ -1,4 +1,4 @@
-"""Learning-rate and momentum schedules (pure functions of training progress)."""
+"""Learning-rate and momentum schedules (pure functions of training progress), and the trainers' use of them."""
 
 from __future__ import annotations
 
@@ -28,3 +28,38 @@ def learning_rate(base: float, schedule: str, epoch: int, fraction: float, epoch
 def momentum(initial: float, final: float, switch_epoch: int, epoch: int) -> float:
     """Hinton's guide: a small momentum (0.5) while weights settle, then a large one (0.9)."""
     return initial if epoch < switch_epoch else final
+
+
+class ScheduledTraining:
+    """The schedule side of a trainer (``Trainer``, ``LabelledTrainer``): needs ``config``, ``epoch``,
+    ``batch``, ``n_batches``, ``momentum_override`` and ``_rate`` on the instance."""
+
+    @property
+    def learning_rate(self) -> float:
+        c = self.config
+        return learning_rate(c.learning_rate, c.lr_schedule, self.epoch, self.batch / self.n_batches,
+                             c.epochs, c.lr_decay)
+
+    @property
+    def momentum(self) -> float:
+        if self.momentum_override is not None:
+            return self.momentum_override
+        c = self.config
+        return momentum(c.initial_momentum, c.momentum, c.momentum_switch_epoch, self.epoch)
+
+    def set_learning_rate(self, lr: float) -> None:
+        """Change the base learning rate; takes effect at the next mini-batch (the schedule continues)."""
+        self.config = self.config.replace(learning_rate=float(lr)).validate()
+
+    def set_momentum(self, m: float) -> None:
+        """Fix the momentum from the next mini-batch on (overrides the 0.5 -> 0.9 switch)."""
+        self.config.replace(momentum=float(m)).validate()
+        self.momentum_override = float(m)
+
+    @property
+    def finished(self) -> bool:
+        return self.epoch >= self.config.epochs
+
+    @property
+    def samples_per_second(self) -> float:
+        return self._rate

@@ -42,7 +42,7 @@ class StepInfo:
     momentum: float
 
 
-class Trainer(CDUpdate):
+class Trainer(schedules.ScheduledTraining, CDUpdate):
     """Trains ``rbm`` in place on ``data`` with CD-k or PCD, one mini-batch per ``step()``.
 
     Parameters
@@ -145,37 +145,6 @@ class Trainer(CDUpdate):
         data, scale = training_array(data, n_visible, stochastic, any_values)
         rbm = RBM.initialise(config.n_hidden, data, rng, image_shape, scale=scale)
         return cls(rbm, data, config, rng, blas_threads, stochastic, prefetch, any_values=any_values)
-
-    # ------------------------------------------------------------------ schedule
-    @property
-    def learning_rate(self) -> float:
-        c = self.config
-        return schedules.learning_rate(c.learning_rate, c.lr_schedule, self.epoch,
-                                       self.batch / self.n_batches, c.epochs, c.lr_decay)
-
-    @property
-    def momentum(self) -> float:
-        if self.momentum_override is not None:
-            return self.momentum_override
-        c = self.config
-        return schedules.momentum(c.initial_momentum, c.momentum, c.momentum_switch_epoch, self.epoch)
-
-    def set_learning_rate(self, lr: float) -> None:
-        """Change the base learning rate; takes effect at the next mini-batch (the schedule continues)."""
-        self.config = self.config.replace(learning_rate=float(lr)).validate()
-
-    def set_momentum(self, m: float) -> None:
-        """Fix the momentum from the next mini-batch on (overrides the 0.5 -> 0.9 switch)."""
-        self.config.replace(momentum=float(m)).validate()
-        self.momentum_override = float(m)
-
-    @property
-    def finished(self) -> bool:
-        return self.epoch >= self.config.epochs
-
-    @property
-    def samples_per_second(self) -> float:
-        return self._rate
 
     # ------------------------------------------------------------------ the caller's model
     def _attach(self) -> None:

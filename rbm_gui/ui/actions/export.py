@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QProgressDialog
 
@@ -23,6 +23,7 @@ from rbm_gui.app.export_jobs import FIGURE_KINDS
 from rbm_gui.app.view_state import DreamExportOptions, FigureOptions
 from rbm_gui.ui.actions import export_metrics
 from rbm_gui.ui.dialogs import export_options
+from rbm_gui.ui.dialogs.progress import job_progress
 
 
 class ExportActions(QObject):
@@ -174,14 +175,7 @@ class ExportActions(QObject):
     def _start(self, fn, label: str, total: int) -> None:
         w = self.window
         self.last_status, self.last_path, self.last_message = "", None, ""
-        self.dialog = QProgressDialog(label, "Cancel", 0, max(1, total), w)
-        self.dialog.setWindowTitle("Export")
-        self.dialog.setWindowModality(Qt.WindowModal)
-        self.dialog.setMinimumDuration(300)
-        self.dialog.setAutoClose(False)
-        self.dialog.setAutoReset(False)
-        self.dialog.setValue(0)
-        self.dialog.canceled.connect(self.cancel)
+        self.dialog = job_progress(w, "Export", label, total, self.cancel)
         for a in [self.act_dream, *self.figure_actions.values()]:
             a.setEnabled(False)
         self._t0 = time.perf_counter()

@@ -10,12 +10,13 @@ bracket belongs to one epoch's weights.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QProgressDialog
 
 from rbm_gui.app import likelihood_job as lj
 from rbm_gui.engine import ais
+from rbm_gui.ui.dialogs.progress import job_progress
 
 
 class LikelihoodActions(QObject):
@@ -62,15 +63,9 @@ class LikelihoodActions(QObject):
         snapshot, epoch = s.rbm.snapshot(), s.epochs_done
         self.progress, self.last = [], None
         total = self.n_betas - 1
-        self.dialog = QProgressDialog(f"Annealing {self.n_runs} forward and {min(self.n_reverse, len(held))} "
-                                      f"reverse chains ({self.n_betas:,} temperatures)...", "Cancel", 0, total, w)
-        self.dialog.setWindowTitle("Estimate log-likelihood")
-        self.dialog.setWindowModality(Qt.WindowModal)
-        self.dialog.setMinimumDuration(300)
-        self.dialog.setAutoClose(False)
-        self.dialog.setAutoReset(False)
-        self.dialog.setValue(0)
-        self.dialog.canceled.connect(self.cancel)
+        self.dialog = job_progress(w, "Estimate log-likelihood",
+                                   f"Annealing {self.n_runs} forward and {min(self.n_reverse, len(held))} "
+                                   f"reverse chains ({self.n_betas:,} temperatures)...", total, self.cancel)
         train, n_runs, n_reverse, n_betas = s.data.train, self.n_runs, self.n_reverse, self.n_betas
         self.job = w.runner.start(
             "log-likelihood",

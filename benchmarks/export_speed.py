@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from rbm_gui.data import load_dataset
-from rbm_gui.engine.dream import dream_frames, n_dream_frames, start_digits
+from rbm_gui.engine.dream import start_digits
+from rbm_gui.engine.dream_frames import dream_frames, n_dream_frames
 from rbm_gui.engine.rbm import RBM
 from rbm_gui.io.export import compose_frame, export_animation, mp4_available
 

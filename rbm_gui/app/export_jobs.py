@@ -1,7 +1,7 @@
 """The Export menu's work, Qt-free: what may be exported now, and the export jobs the runner drives.
 
 Every export runs the same code as the command line (:func:`rbm_gui.io.export.export_animation`
-with :func:`rbm_gui.engine.dream.dream_frames`, :mod:`rbm_gui.viz.figures`). An export is a
+with :func:`rbm_gui.engine.dream_frames.dream_frames`, :mod:`rbm_gui.viz.figures`). An export is a
 function ``fn(progress, cancel)`` that writes one file (or one folder of frames) and returns its
 path; :func:`export_job` turns it into a generator for the runner (``ui/runner.py``). The writers
 are atomic, so a cancelled or failed export leaves no file.
@@ -72,7 +72,7 @@ def dream_export(rbm, starts: np.ndarray, seed: int, options: DreamExportOptions
 
     An MP4 whose ffmpeg fails between the dialog and the write becomes a GIF next to it.
     """
-    from rbm_gui.engine.dream import dream_frames, n_dream_frames
+    from rbm_gui.engine.dream_frames import dream_frames, n_dream_frames
     n_frames = n_dream_frames(options.steps, options.every)
 
     def write(target: str, progress, cancel):

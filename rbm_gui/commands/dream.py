@@ -79,7 +79,8 @@ def add_parser(sub, name):
 
 def run(args) -> int:
     from rbm_gui.commands.figure import check_limit
-    from rbm_gui.engine.dream import MAX_CHAINS, MAX_DATA_CHAINS, n_dream_frames
+    from rbm_gui.engine.dream import MAX_CHAINS, MAX_DATA_CHAINS
+    from rbm_gui.engine.dream_frames import n_dream_frames
     from rbm_gui.io.model_file import load_model
     from rbm_gui.session import from_saved
 
@@ -149,7 +150,7 @@ def _check_frame_size(args, rbm, n_chains: int) -> None:
 
 
 def _write_pictures(args, rbm, starts, controls, n_frames, bar):
-    from rbm_gui.engine.dream import dream_frames
+    from rbm_gui.engine.dream_frames import dream_frames
     from rbm_gui.io.export import ExportError, export_animation
     frames = dream_frames(rbm, starts, args.steps, seed=args.seed, every=args.every, show=args.show, **controls)
     try:        # never another file: a failed MP4 is an error, not a GIF

@@ -9,7 +9,7 @@ command:
   switch to a newer snapshot of a model being trained, and takes the dream controls of
   ``engine/steer.py`` (label clamp, pixel clamp, temperature) and ``engine/tempering.py``
   (parallel tempering), each changeable between two steps;
-* :func:`dream_frames` yields the frames of an export.
+* :func:`dream_frames` (``engine/dream_frames.py``) yields the frames of an export.
 
 Without controls all three use :meth:`RBM.gibbs_step` with one ``numpy.random.default_rng(seed)``,
 so for the same seed they give exactly the states of ``rbm.gibbs_chain(starts, steps, default_rng(seed))``.
@@ -17,11 +17,9 @@ so for the same seed they give exactly the states of ``rbm.gibbs_chain(starts, s
 
 from __future__ import annotations
 
-from typing import Iterator
-
 import numpy as np
 
-from rbm_gui.engine.blas import single_blas_thread
+from rbm_gui.engine.blas import single_blas_thread  # noqa: F401 (re-exported)
 from rbm_gui.engine.dream_starts import (MAX_CHAINS, MAX_DATA_CHAINS, SHOW_MODES, START_MODES, _check_chains,
                                          _check_show, as_unit_interval, start_digits)
 from rbm_gui.engine.numerics import sigmoid
@@ -30,8 +28,8 @@ from rbm_gui.engine.steer import check_controls, steered_step
 from rbm_gui.engine.tempering import Tempering, ladder
 from rbm_gui.engine.wander import FastBiases, check_strength
 
-__all__ = ["START_MODES", "SHOW_MODES", "MAX_CHAINS", "MAX_DATA_CHAINS", "DreamChains", "dream_frames",
-           "n_dream_frames", "start_digits", "as_unit_interval", "single_blas_thread"]
+__all__ = ["START_MODES", "SHOW_MODES", "MAX_CHAINS", "MAX_DATA_CHAINS", "DreamChains",
+           "start_digits", "as_unit_interval", "single_blas_thread"]
 
 
 class DreamChains:
@@ -269,35 +267,3 @@ class DreamChains:
             self._fast = FastBiases(self.n_chains, rbm.n_hidden, rbm.n_visible, self._wander)
         self._rbm = rbm
         self._label_probs = None
-
-
-def n_dream_frames(steps: int, every: int = 1) -> int:
-    """Number of frames :func:`dream_frames` yields: steps 0, every, 2*every, ... <= steps."""
-    if steps < 0 or every < 1:
-        raise ValueError("steps must be >= 0 and every >= 1")
-    return steps // every + 1
-
-
-def dream_frames(rbm: RBM, starts: np.ndarray, steps: int, seed: int | None = None, every: int = 1,
-                 show: str = "probs", chunk: int = 32, **controls) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield ``(step, images)`` for steps 0, every, 2*every, ... up to ``steps``.
-
-    ``images`` is (n_chains, h, w) float32 in [0, 1]: P(v=1|h) (``show="probs"``) or the binary
-    samples (``show="samples"``); step 0 is the start. It yields ``n_dream_frames(steps, every)``
-    frames, lazily (an export can stop early), computing ``chunk`` frames at a time under
-    :func:`single_blas_thread` (see there: 5x faster exports on the 2-core test machine).
-    ``controls``: the keyword arguments of :class:`DreamChains` (label, clamp, temperature, tempering...).
-    """
-    _check_show(show)
-    n_dream_frames(steps, every)
-    chunk = max(1, int(chunk))
-    chains = DreamChains(rbm, starts, seed, **controls)
-    yield 0, chains.images(show)
-    buf: list[tuple[int, np.ndarray]] = []
-    while chains.step_count + every <= steps:
-        with single_blas_thread():       # not held across the yields: only while computing a chunk
-            while chains.step_count + every <= steps and len(buf) < chunk:
-                chains.step(every)
-                buf.append((chains.step_count, chains.images(show)))
-        yield from buf
-        buf = []

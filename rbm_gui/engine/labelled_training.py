@@ -164,20 +164,6 @@ class LabelledTrainer(schedules.ScheduledTraining):
             self._count(len(idx))
             return StepInfo(self.epoch, self.batch, self.n_batches, ended, self._rate, lr, mom)
 
-    def run_epoch(self) -> StepInfo:
-        with self._blas:
-            while True:
-                info = self.step()
-                if info.epoch_ended:
-                    return info
-
-    def _count(self, n: int) -> None:
-        self._rate_samples += n
-        now = time.perf_counter()
-        if now - self._rate_t0 >= 0.5:
-            self._rate = self._rate_samples / (now - self._rate_t0)
-            self._rate_t0, self._rate_samples = now, 0
-
     def _update(self, idx: np.ndarray, lr: float, mom: float) -> None:
         rbm, cfg = self.rbm, self.config
         W, b, c, U, d = rbm.parameters()

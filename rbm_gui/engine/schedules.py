@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 
 def learning_rate(base: float, schedule: str, epoch: int, fraction: float, epochs: int, decay: float) -> float:
     """Learning rate for a mini-batch.
@@ -31,8 +33,24 @@ def momentum(initial: float, final: float, switch_epoch: int, epoch: int) -> flo
 
 
 class ScheduledTraining:
-    """The schedule side of a trainer (``Trainer``, ``LabelledTrainer``): needs ``config``, ``epoch``,
-    ``batch``, ``n_batches``, ``momentum_override`` and ``_rate`` on the instance."""
+    """What both trainers (``Trainer``, ``LabelledTrainer``) share: the schedule, the speed count and
+    the epoch loop. Needs ``config``, ``epoch``, ``batch``, ``n_batches``, ``momentum_override``,
+    ``_rate``, ``_rate_t0``, ``_rate_samples``, ``_blas`` and ``step()`` on the instance."""
+
+    def run_epoch(self):
+        """Steps until the current epoch ends; returns the last step's StepInfo."""
+        with self._blas:
+            while True:
+                info = self.step()
+                if info.epoch_ended:
+                    return info
+
+    def _count(self, n: int) -> None:
+        self._rate_samples += n
+        now = time.perf_counter()
+        if now - self._rate_t0 >= 0.5:
+            self._rate = self._rate_samples / (now - self._rate_t0)
+            self._rate_t0, self._rate_samples = now, 0
 
     @property
     def learning_rate(self) -> float:

@@ -223,21 +223,6 @@ class Trainer(schedules.ScheduledTraining, CDUpdate):
         self._count(len(idx))
         return StepInfo(self.epoch, self.batch, self.n_batches, ended, self._rate, lr, mom)
 
-    def run_epoch(self) -> StepInfo:
-        """Steps until the current epoch ends."""
-        with self._blas:
-            while True:
-                info = self.step()
-                if info.epoch_ended:
-                    return info
-
-    def _count(self, n: int) -> None:
-        self._rate_samples += n
-        now = time.perf_counter()
-        if now - self._rate_t0 >= 0.5:
-            self._rate = self._rate_samples / (now - self._rate_t0)
-            self._rate_t0, self._rate_samples = now, 0
-
     def _binarise(self, grey: np.ndarray) -> np.ndarray:
         """Stochastic binarisation: u uniform on 0..254, so P(u < grey) = grey / 255 exactly;
         probabilities (float32) compare with float uniforms on [0, 1)."""

@@ -201,7 +201,7 @@ def export_animation(frames_iter: Iterable[tuple[int, np.ndarray]], n_frames: in
     Parameters
     ----------
     frames_iter : iterable of ``(step, images)``, images (n_chains, h, w) in [0, 1] — e.g.
-        :func:`rbm_gui.engine.dream.dream_frames`. At most ``n_frames`` are taken.
+        :func:`rbm_gui.engine.dream_frames.dream_frames`. At most ``n_frames`` are taken.
     n_frames : number of frames (for progress; fewer frames in the iterator is an error)
     path : ``*.gif``, ``*.mp4`` or a folder (ending in "/" or existing and empty): frame_00000.png, ...
     fps : frames per second (GIF stores delays in 1/100 s, at least 2/100 s: 50 fps at most)

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from rbm_gui.engine.dream import DreamChains, dream_frames
+from rbm_gui.engine.dream import DreamChains
+from rbm_gui.engine.dream_frames import dream_frames
 from rbm_gui.engine.rbm import RBM
 from rbm_gui.engine.steer import Controls, check_controls, clamp_mask, steered_step
 

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from rbm_gui.engine.dream import DreamChains, dream_frames, n_dream_frames, start_digits
+from rbm_gui.engine.dream import DreamChains, start_digits
+from rbm_gui.engine.dream_frames import dream_frames, n_dream_frames
 
 
 def test_given_labels_pick_digits_of_those_classes(test_digits):

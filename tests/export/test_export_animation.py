@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from rbm_gui.engine.dream import dream_frames, n_dream_frames
+from rbm_gui.engine.dream_frames import dream_frames, n_dream_frames
 from rbm_gui.io.export import (ExportCancelled, ExportError, Mp4Unavailable, compose_frame, export_animation,
                                step_band_height)
 from rbm_gui.io.gif import EXCESS_INK, MISSING_INK, gif_greys

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from rbm_gui.cli import main
-from rbm_gui.engine.dream import dream_frames
+from rbm_gui.engine.dream_frames import dream_frames
 from rbm_gui.io.export import export_animation, mp4_available
 from rbm_gui.io.model_file import SavedModel, save_model
 from rbm_gui.io.video import ffmpeg_reason

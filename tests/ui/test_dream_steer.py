@@ -8,7 +8,8 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from rbm_gui.engine.steer import DEFAULT_LABEL_STRENGTH as LABEL_STRENGTH
-from rbm_gui.engine.dream import DreamChains, dream_frames
+from rbm_gui.engine.dream import DreamChains
+from rbm_gui.engine.dream_frames import dream_frames
 from rbm_gui.io.export import chain_columns, compose_frame
 from rbm_gui.ui.views.dream_view import PANEL_PAD
 from rbm_gui.ui.views.steer_panel import slider_to_temperature, temperature_to_slider

@@ -7,7 +7,7 @@ from PIL import Image
 from PySide6.QtWidgets import QPushButton
 
 import rbm_gui.io.export as export_mod
-from rbm_gui.engine.dream import dream_frames
+from rbm_gui.engine.dream_frames import dream_frames
 from rbm_gui.io.export import Mp4Unavailable, compose_frame, mp4_available
 from rbm_gui.io.gif import gif_greys
 from rbm_gui.app.view_state import DreamExportOptions, FigureOptions

@@ -23,7 +23,7 @@ from rbm_gui.app.export_jobs import FIGURE_KINDS
 from rbm_gui.app.view_state import DreamExportOptions, FigureOptions
 from rbm_gui.ui.actions import export_metrics
 from rbm_gui.ui.dialogs import export_options
-from rbm_gui.ui.dialogs.progress import job_progress
+from rbm_gui.ui.dialogs.progress import close_progress, job_progress
 
 
 class ExportActions(QObject):
@@ -104,7 +104,7 @@ class ExportActions(QObject):
     # ------------------------------------------------------------------ dream
     def export_dream(self, path: str | None = None, options: DreamExportOptions | None = None) -> bool:
         """Ask for options and a path (unless given) and start the export; False when nothing started."""
-        from rbm_gui.engine.dream import n_dream_frames
+        from rbm_gui.engine.dream_frames import n_dream_frames
         w = self.window
         if self.busy:
             w.show_message("An export is already running.")
@@ -221,11 +221,8 @@ class ExportActions(QObject):
         self.exportFinished.emit(status, self.last_path if status == "ok" else self.last_message)
 
     def _join(self) -> None:
-        if self.dialog is not None:
-            self.dialog.canceled.disconnect(self.cancel)
-            self.dialog.close()
-            self.dialog.deleteLater()
-            self.dialog = None
+        close_progress(self.dialog, self.cancel)
+        self.dialog = None
         self.job = None
         for a in [self.act_dream, *self.figure_actions.values()]:
             a.setEnabled(True)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QProgressDialog
 
 from rbm_gui.app import likelihood_job as lj
 from rbm_gui.engine import ais
-from rbm_gui.ui.dialogs.progress import job_progress
+from rbm_gui.ui.dialogs.progress import close_progress, job_progress
 
 
 class LikelihoodActions(QObject):
@@ -97,11 +97,8 @@ class LikelihoodActions(QObject):
     def _on_finish(self, reason: str) -> None:
         cancelled = reason == "cancelled" or (reason == "done" and self.last is None and self.job is not None
                                               and self.job.control.cancelled)
-        if self.dialog is not None:
-            self.dialog.canceled.disconnect(self.cancel)
-            self.dialog.close()
-            self.dialog.deleteLater()
-            self.dialog = None
+        close_progress(self.dialog, self.cancel)
+        self.dialog = None
         self.job = None
         self.update()
         if cancelled:

@@ -17,3 +17,11 @@ def job_progress(parent, title: str, label: str, total: int, on_cancel) -> QProg
     dialog.setValue(0)
     dialog.canceled.connect(on_cancel)
     return dialog
+
+
+def close_progress(dialog: QProgressDialog | None, on_cancel) -> None:
+    """Close a ``job_progress`` dialog at its job's end (closing must not count as a Cancel)."""
+    if dialog is not None:
+        dialog.canceled.disconnect(on_cancel)
+        dialog.close()
+        dialog.deleteLater()

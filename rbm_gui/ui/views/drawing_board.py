@@ -10,14 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import (QButtonGroup, QGraphicsRectItem, QHBoxLayout, QLabel, QPushButton, QRadioButton,
+from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QLabel, QPushButton, QRadioButton,
                                QSpinBox, QVBoxLayout, QWidget)
 
-from rbm_gui.ui.views.mask_brush import mask_rgba
+from rbm_gui.ui.views.mask_brush import framed_canvas, mask_rgba
 from rbm_gui.viz.canvas import stroke
-
-BORDER = QColor(90, 100, 115)
 
 
 class _Canvas(pg.GraphicsView):
@@ -26,20 +23,8 @@ class _Canvas(pg.GraphicsView):
     def __init__(self, board: "DrawingBoard"):
         super().__init__(background="w")
         self.board = board
-        self.vb = pg.ViewBox(lockAspect=True, invertY=True, enableMenu=False)
-        self.vb.setMouseEnabled(False, False)
-        self.setCentralItem(self.vb)
-        self.image = pg.ImageItem()
-        self.vb.addItem(self.image)
-        self.tint = pg.ImageItem()           # the clamp mask painted with the Mask tool
-        self.vb.addItem(self.tint)
-        # the canvas is white on a white background: a frame shows where drawing counts
-        self.frame = QGraphicsRectItem()
-        pen = QPen(BORDER)
-        pen.setCosmetic(True)
-        pen.setWidthF(2.0)
-        self.frame.setPen(pen)
-        self.vb.addItem(self.frame)
+        # the drawing, the clamp mask painted with the Mask tool (tinted) and the canvas's frame
+        self.vb, self.image, self.tint, self.frame = framed_canvas(self)
         self._last: tuple[float, float] | None = None
         self._value = 1.0
 

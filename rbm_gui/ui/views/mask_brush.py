@@ -31,24 +31,30 @@ def mask_rgba(mask: np.ndarray | None, shape, tint=TINT) -> np.ndarray:
     return rgba
 
 
+def framed_canvas(view: pg.GraphicsView) -> tuple[pg.ViewBox, pg.ImageItem, pg.ImageItem, QGraphicsRectItem]:
+    """A digit-sized canvas in ``view``: (view box, picture, RGBA tint above it, frame). The picture is
+    white on a white background: the frame shows where painting counts (set its rect to the image)."""
+    vb = pg.ViewBox(lockAspect=True, invertY=True, enableMenu=False)
+    vb.setMouseEnabled(False, False)
+    view.setCentralItem(vb)
+    picture, tint = pg.ImageItem(), pg.ImageItem()
+    vb.addItem(picture)
+    vb.addItem(tint)
+    frame = QGraphicsRectItem()
+    pen = QPen(BORDER)
+    pen.setCosmetic(True)
+    pen.setWidthF(2.0)
+    frame.setPen(pen)
+    vb.addItem(frame)
+    return vb, picture, tint, frame
+
+
 class MaskCanvas(pg.GraphicsView):
     """A digit with a tinted mask on top; left button paints, right button erases (or the board's tool)."""
 
     def __init__(self, on_press, on_drag, background="w"):
         super().__init__(background=background)
-        self.vb = pg.ViewBox(lockAspect=True, invertY=True, enableMenu=False)
-        self.vb.setMouseEnabled(False, False)
-        self.setCentralItem(self.vb)
-        self.digit = pg.ImageItem()
-        self.tint = pg.ImageItem()
-        self.vb.addItem(self.digit)
-        self.vb.addItem(self.tint)
-        self.frame = QGraphicsRectItem()
-        pen = QPen(BORDER)
-        pen.setCosmetic(True)
-        pen.setWidthF(2.0)
-        self.frame.setPen(pen)
-        self.vb.addItem(self.frame)
+        self.vb, self.digit, self.tint, self.frame = framed_canvas(self)
         self._on_press, self._on_drag = on_press, on_drag
         self._last: tuple[float, float] | None = None
         self._erase = False

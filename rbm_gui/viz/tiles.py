@@ -17,6 +17,22 @@ SEPARATOR = 255
 SEPARATOR_RGB = (40, 52, 70)
 
 
+def tile_position(layout, units_shown, k: int | None) -> int | None:
+    """Tile position of unit k in a mosaic showing ``units_shown`` (None: all, in order), or None."""
+    if k is None or layout is None:
+        return None
+    if units_shown is None:
+        return int(k) if 0 <= k < layout.n else None
+    hit = np.flatnonzero(units_shown == k)
+    return int(hit[0]) if len(hit) else None
+
+
+def unit_at(layout, units_shown, x: float, y: float) -> int | None:
+    """The unit whose tile (label band included) covers mosaic pixel (x, y), or None."""
+    pos = None if layout is None else layout.tile_at(y, x)
+    return pos if pos is None or units_shown is None else int(units_shown[pos])
+
+
 def lookup_table() -> np.ndarray:
     """(256, 3) uint8: the weight greys on codes 0..254, separator colour at 255."""
     lut = np.empty((256, 3), dtype=np.uint8)

@@ -79,7 +79,6 @@ class DreamView(QWidget):
         self.strip = ClassStrip()
         self.strip.setFixedHeight(150)
         self.steer = SteerPanel(self.state.controls)
-        self._starts_shown = None
 
         self.counter = QLabel("step 0")
         f = QFont(self.counter.font())
@@ -268,15 +267,10 @@ class DreamView(QWidget):
         n_labels = 0 if st.rbm is None else st.rbm.n_labels
         self.overlays.draw_mask(layout, st.controls.mask)
         self.overlays.draw_labels(layout, st.label_probs if n_labels else None)
-        self.steer.set_n_labels(n_labels)
         self.strip.setVisible(n_labels > 0)
         if n_labels:
             self.strip.draw(st.timeline, n_labels)
-        self.steer.show_mixing(st.chains)
-        self.steer.show_support(st.unsteered)
-        if st.starts is not self._starts_shown:      # the brush paints over the first chain's start digit
-            self._starts_shown = st.starts
-            self.steer.brush.set_digit(None if st.starts is None else st.starts[0])
+        self.steer.show_state(st, n_labels)
 
     def _update_labels(self) -> None:
         self.counter.setText(f"step {self.state.step_count:,}")

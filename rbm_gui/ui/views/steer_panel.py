@@ -45,6 +45,7 @@ class SteerPanel(QWidget):
     def __init__(self, controls: DreamControls, parent=None):
         super().__init__(parent)
         self.controls = controls
+        self._starts_shown = None                 # the start digits the brush shows
         self.temp_slider = QSlider(Qt.Horizontal)
         self.temp_slider.setRange(0, temperature_to_slider(TEMPERATURE_RANGE[1]))
         self.temp_slider.setToolTip("Temperature T (log scale, 0.5-5): every conditional's input is divided by T. "
@@ -135,6 +136,15 @@ class SteerPanel(QWidget):
             self.temp_slider.setValue(temperature_to_slider(t))
             self.temp_slider.blockSignals(blocked)
         self.temp_label.setText(f"T = {t:.2f}")
+
+    def show_state(self, st, n_labels: int) -> None:
+        """Label choices, mixing (ladder, swap rates), what the model supports, the brush's digit."""
+        self.set_n_labels(n_labels)
+        self.show_mixing(st.chains)
+        self.show_support(st.unsteered)
+        if st.starts is not self._starts_shown:      # the brush paints over the first chain's start digit
+            self._starts_shown = st.starts
+            self.brush.set_digit(None if st.starts is None else st.starts[0])
 
     def set_n_labels(self, n: int) -> None:
         """Show "Dream of: any / 0..n-1" for a labelled model; hide the row for an unlabelled one."""

@@ -242,21 +242,11 @@ class WeightsView(QWidget):
     # ------------------------------------------------------------------ hover and click
     def position_of(self, k: int | None) -> int | None:
         """Tile position of unit k (None when it is not shown)."""
-        if k is None or self.layout_ is None:
-            return None
-        if self.units_shown is None:
-            return int(k) if 0 <= k < self.layout_.n else None
-        hit = np.flatnonzero(self.units_shown == k)
-        return int(hit[0]) if len(hit) else None
+        return tiles.tile_position(self.layout_, self.units_shown, k)
 
     def unit_at(self, x: float, y: float) -> int | None:
         """Hidden unit whose tile (label band included) covers mosaic pixel (x, y), or None."""
-        if self.layout_ is None:
-            return None
-        pos = self.layout_.tile_at(y, x)
-        if pos is None or self.units_shown is None:
-            return pos
-        return int(self.units_shown[pos])
+        return tiles.unit_at(self.layout_, self.units_shown, x, y)
 
     def tile_center(self, k: int) -> QPointF:
         """Centre of unit k's tile image in mosaic pixels (for tests and tools)."""

@@ -7,8 +7,9 @@ All models see the bundled 5,000 MNIST training digits (binarised at 128) and ar
 - a plain generative joint RBM (``discriminative_weight=0``, CD-1, no PCD), the same size and
   epochs, and the same for 3x the epochs;
 - the DEFAULT labelled model of ``rbm-gui train --labels`` (``TrainingConfig(labels=True)``:
-  generative PCD with centring + the exact gradient of log P(y|v), Larochelle & Bengio 2008),
-  for each seed asked.
+  generative PCD with centring and the labelled models' sparsity penalty + the exact gradient of
+  log P(y|v), Larochelle & Bengio 2008, on digits shifted by up to ``shift_pixels``), for each
+  seed asked.
 
 Labelled RBMs classify by the exact P(y|v) (one free energy per label). The generative side is
 reported too: reconstruction error of the test digits given no label (lower is better).
@@ -73,7 +74,9 @@ def main() -> None:
     print(f"{len(X)} training digits, {len(Xt)} test digits; {args.hidden} hidden units, {args.epochs} epochs")
     print(f"{'default ' if not overrides else ''}labelled settings: discriminative_weight {d.discriminative_weight:g}, lr {d.learning_rate:g} "
           f"({d.lr_schedule}), batch {d.batch_size}, momentum {d.momentum:g}, weight decay {d.weight_decay:g}, "
-          f"{'PCD' if d.pcd else 'CD'}-{d.cd_k}{', centred' if d.centering else ''}", flush=True)
+          f"{'PCD' if d.pcd else 'CD'}-{d.cd_k}{', centred' if d.centering else ''}, sparsity target "
+          f"{d.sparsity_target:g} cost {d.sparsity_cost:g}, label gradient on digits shifted by up to "
+          f"{d.shift_pixels} px", flush=True)
     if not args.skip_baselines:
         if not args.skip_logistic:
             acc, s = logistic(X, y, Xt, yt)
@@ -82,7 +85,7 @@ def main() -> None:
                            else [args.epochs, 3 * args.epochs])
         for epochs in baseline_epochs:
             cfg = TrainingConfig(n_hidden=args.hidden, epochs=epochs, labels=True, discriminative_weight=0.0,
-                                 pcd=False, centering=False, seed=0)
+                                 pcd=False, centering=False, sparsity_target=0.0, seed=0)
             rbm, s = train_labelled(X, y, train.image_shape, cfg)
             print(f"  generative joint RBM, CD-1, {epochs:>3} epochs:     accuracy {label_accuracy(rbm, Xt, yt):.4f}  "
                   f"recon-mse {metrics.reconstruction_errors(rbm, Xt)[0]:.4f}  ({s:.0f} s)", flush=True)

@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from rbm_gui.config import HELP, TrainingConfig
+from rbm_gui.config import HELP, LABELLED_DEFAULTS, TrainingConfig
 from rbm_gui.engine.monitor import epoch_metrics, append_history
 from rbm_gui.engine.run import Diverged, EpochEnd, Step, TrainingRun
 from rbm_gui.engine.training import Trainer, TrainingDiverged
@@ -57,12 +57,17 @@ def add_parser(sub, name):
     cen.add_argument("--centering", dest="centering", action="store_true", default=d.centering,
                      help=HELP["centering"] + (" (default)" if d.centering else ""))
     cen.add_argument("--no-centering", dest="centering", action="store_false", help="the plain (uncentred) gradient")
-    p.add_argument("--sparsity-target", type=float, default=d.sparsity_target, help=HELP["sparsity_target"])
-    p.add_argument("--sparsity-cost", type=float, default=d.sparsity_cost, help=HELP["sparsity_cost"])
+    # None: the mode's default (TrainingConfig resolves it: sparser with --labels)
+    p.add_argument("--sparsity-target", type=float, default=None, help=HELP["sparsity_target"])
+    p.add_argument("--sparsity-cost", type=float, default=None,
+                   help=f"{HELP['sparsity_cost']} (default {d.sparsity_cost:g}; "
+                        f"{LABELLED_DEFAULTS['sparsity_cost']:g} with --labels)")
     p.add_argument("--labels", action="store_true",
                    help=HELP["labels"] + " Uses the labels file beside the images.")
     p.add_argument("--discriminative-weight", type=float, default=d.discriminative_weight, metavar="ALPHA",
                    help=f"{HELP['discriminative_weight']} (default {d.discriminative_weight:g}; with --labels)")
+    p.add_argument("--shift-pixels", type=int, default=d.shift_pixels, metavar="N",
+                   help=f"{HELP['shift_pixels']} (default {d.shift_pixels}; with --labels)")
     p.add_argument("--stochastic", action="store_true",
                    help="binarise the training digits afresh for every mini-batch, each pixel on with "
                         "probability grey/255 (the monitors still use --threshold)")
@@ -86,7 +91,8 @@ def config_from_args(args) -> TrainingConfig:
                           momentum=args.momentum, weight_decay=args.weight_decay, cd_k=args.cd_k,
                           pcd=args.pcd, centering=args.centering, sparsity_target=args.sparsity_target,
                           sparsity_cost=args.sparsity_cost, seed=args.seed, labels=bool(args.labels),
-                          discriminative_weight=args.discriminative_weight).validate()
+                          discriminative_weight=args.discriminative_weight,
+                          shift_pixels=args.shift_pixels).validate()
 
 
 def _epoch_line(epoch: int, total: int, m: dict, seconds: float) -> str:

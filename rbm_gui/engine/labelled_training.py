@@ -3,7 +3,8 @@
 ``LabelledTrainer`` offers the interface ``TrainingRun`` and the window use on ``Trainer``
 (``step()``, the schedule, ``set_learning_rate``/``set_momentum``, ``close()``, ``with``), with
 its own update: generative CD-k / PCD over (v, y) plus ``discriminative_weight`` times the exact
-gradient of log P(y|v) (``TrainingConfig.discriminative_weight``; 0 is the plain joint RBM).
+gradient of log P(y|v) (``TrainingConfig.discriminative_weight``; 0 is the plain joint RBM), the
+latter on digits moved by up to ``shift_pixels`` pixels (augmentation against over-fitting).
 Labels travel with their images: every mini-batch takes rows ``idx`` of both. All randomness
 comes from one seeded generator: the same data, labels, seed and settings give the same weights.
 """
@@ -21,7 +22,7 @@ from rbm_gui.engine.blas import BlasThreads, threads_for
 from rbm_gui.engine.divergence import TrainingDiverged
 from rbm_gui.engine.feeder import training_array
 from rbm_gui.engine.labelled_update import (Gradients, centred, discriminative_gradient, generative_gradient,
-                                            gibbs_negative, standard_step)
+                                            gibbs_negative, shifted, standard_step)
 from rbm_gui.engine.numerics import sigmoid
 from rbm_gui.engine.rbm import DTYPE, RBM
 from rbm_gui.engine.training import StepInfo
@@ -177,7 +178,10 @@ class LabelledTrainer(schedules.ScheduledTraining):
         neg = gibbs_negative(W, b, c, U, d, h, cfg.cd_k, self.rng, self._chains is not None)
         grad = generative_gradient(v0, y0, ph0, neg, rbm.n_labels, self.mu, self.nu, self.lam)
         if cfg.discriminative_weight > 0:
-            disc, _ = discriminative_gradient(W, c, U, d, v0, y0, x0)
+            # augmentation for the classifier only: shifted digits in the generative side too
+            # spoilt the label-clamped dreams (docs/engine-notes.md)
+            vd = shifted(v0, rbm.image_shape, cfg.shift_pixels, self.rng)
+            disc, _ = discriminative_gradient(W, c, U, d, vd, y0, x0 if vd is v0 else None)
             for g, dg in zip(grad.arrays(), centred(disc, self.mu, self.nu, self.lam).arrays()):
                 g += DTYPE(cfg.discriminative_weight) * dg
         mean_h0 = ph0.mean(axis=0, dtype=DTYPE)

@@ -53,6 +53,22 @@ def sample_softmax(logits: np.ndarray, rng: np.random.Generator) -> tuple[np.nda
     return p, idx
 
 
+def shifted(v: np.ndarray, image_shape: tuple[int, int], max_shift: int,
+            rng: np.random.Generator) -> np.ndarray:
+    """Each row of ``v`` (B x h*w images) moved by its own random (dy, dx) in -max_shift..max_shift,
+    the uncovered border filled with 0: data augmentation against over-fitting (a 1-pixel shift keeps
+    a digit's class and looks like another writer's)."""
+    if max_shift <= 0:
+        return v
+    B, (h, w), s = len(v), image_shape, max_shift
+    padded = np.zeros((B, h + 2 * s, w + 2 * s), v.dtype)
+    padded[:, s:s + h, s:s + w] = v.reshape(B, h, w)
+    dy, dx = rng.integers(-s, s + 1, size=(2, B))
+    rows = np.arange(h) + s - dy[:, None]                  # (B, h): source row of each output row
+    cols = np.arange(w) + s - dx[:, None]
+    return padded[np.arange(B)[:, None, None], rows[:, :, None], cols[:, None, :]].reshape(B, h * w)
+
+
 def discriminative_gradient(W, c, U, d, v: np.ndarray, y: np.ndarray,
                             x: np.ndarray | None = None) -> tuple[Gradients, np.ndarray]:
     """The exact gradient of mean_n log P(y_n|v_n) and P(y|v) (B x K), float32.

@@ -8,7 +8,7 @@ from rbm_gui.config import TrainingConfig
 from rbm_gui.data import load_dataset
 from rbm_gui.engine.divergence import TrainingDiverged
 from rbm_gui.engine.labelled_training import LabelledTrainer, trainer_for
-from rbm_gui.engine.labelled_update import discriminative_gradient, sample_softmax
+from rbm_gui.engine.labelled_update import discriminative_gradient, sample_softmax, shifted
 from rbm_gui.engine.monitor import label_accuracy
 from rbm_gui.engine.rbm import RBM
 from rbm_gui.engine.training import Trainer
@@ -93,8 +93,9 @@ def test_other_seed_gives_other_weights(digits):
 
 
 @pytest.mark.parametrize("kw, least", [(dict(pcd=False, cd_k=2, centering=False, discriminative_weight=5.0), 0.15),     # uncentred: slower
-                                       (dict(discriminative_weight=0.0), 0.15),     # purely generative: slower
-                                       (dict(sparsity_target=0.1, sparsity_cost=0.1, weight_decay=0.0), 0.3)])
+                                       (dict(discriminative_weight=0.0, sparsity_target=0.0), 0.15),     # purely generative: slower
+                                       (dict(sparsity_target=0.1, sparsity_cost=0.1, weight_decay=0.0), 0.3),
+                                       (dict(pcd=False, shift_pixels=2), 0.15)])
 def test_the_other_settings_train_too(digits, kw, least):
     X, y, Xt, yt = digits
     t = LabelledTrainer.create(X, y, small_config(**kw), (28, 28))
@@ -151,3 +152,37 @@ def test_unlabelled_model_is_refused():
     rbm = RBM(np.zeros((4, 3)), np.zeros(4), np.zeros(3), (2, 2))
     with pytest.raises(ValueError, match="no label units"):
         LabelledTrainer(rbm, np.zeros((5, 4), bool), np.zeros(5, int), TrainingConfig(n_hidden=3))
+
+
+def test_shifted_moves_each_digit_by_at_most_n_pixels_and_fills_with_zeros():
+    rng = np.random.default_rng(4)
+    v = (rng.random((300, 6 * 7)) < 0.5).astype(np.float32)
+    assert shifted(v, (6, 7), 0, rng) is v
+    out = shifted(v, (6, 7), 1, np.random.default_rng(9))
+    assert out.shape == v.shape and out.dtype == v.dtype
+    seen = set()
+    for row, moved in zip(v.reshape(-1, 6, 7), out.reshape(-1, 6, 7)):
+        # the one (dy, dx) in -1..1 whose zero-filled move of the input gives the output
+        fits = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)
+                if np.array_equal(moved, np.pad(row, 1)[1 - dy:7 - dy, 1 - dx:8 - dx])]
+        assert fits
+        seen.update(fits)
+    assert len(seen) == 9               # all nine moves occur
+    assert np.array_equal(out, shifted(v, (6, 7), 1, np.random.default_rng(9)))     # seeded
+
+
+def test_shifts_change_the_labelled_training_only(digits):
+    X, y, Xt, yt = digits
+    t0 = LabelledTrainer.create(X, y, small_config(shift_pixels=0), (28, 28))
+    t1 = LabelledTrainer.create(X, y, small_config(shift_pixels=1), (28, 28))
+    t0.step(), t1.step()
+    assert not np.array_equal(t0.rbm.U, t1.rbm.U)
+    assert TrainingConfig(labels=True).shift_pixels == 1
+    # the unlabelled trainer does not use it: bit-identical weights
+    a = Trainer.create(X, small_config(labels=False, shift_pixels=0), (28, 28))
+    b = Trainer.create(X, small_config(labels=False, shift_pixels=2), (28, 28))
+    for t in (a, b):
+        t.run_epoch()
+    for p, q in zip(a.rbm.parameters(), b.rbm.parameters()):
+        assert np.array_equal(p, q)
+

@@ -96,6 +96,15 @@ LIMITS.update({
     "picture_pixels": (1, 64_000_000),   # one figure or animation frame, width x height
 })
 
+#: Defaults that differ for labelled models (``labels=True``; the unlabelled ones below), chosen by
+#: ``benchmarks/label_accuracy.py`` and the label part of ``benchmarks/dream_quality.py``: a mild
+#: sparsity penalty with the hybrid weight 10 and shifted digits for the label gradient
+#: (``discriminative_weight``, ``shift_pixels``: labelled-only settings) reached 95% test accuracy
+#: in 20 epochs on every seed tried and, of the settings tried, the best label-clamped dreams
+#: (docs/engine-notes.md).
+LABELLED_DEFAULTS = {"sparsity_target": 0.1, "sparsity_cost": 0.3}
+UNLABELLED_DEFAULTS = {"sparsity_target": 0.0, "sparsity_cost": 0.0}
+
 #: One sentence per setting: the window's tooltips and the CLI's help use the same text.
 HELP: dict[str, str] = {
     "n_hidden": "Number of hidden units (feature detectors); 10-20 learn whole digits, 400 learn strokes.",
@@ -112,7 +121,8 @@ HELP: dict[str, str] = {
     "cd_k": "Gibbs steps in each contrastive-divergence update (CD-k); 1 is the usual choice.",
     "pcd": "Persistent CD: keep the negative Gibbs chains running across updates instead of restarting at the data.",
     "sparsity_target": "Desired mean activation of each hidden unit (0 = no sparsity penalty); 0.01-0.1. "
-                       "Labelled models default to 0.1 (cost 0.3), unlabelled ones to 0.",
+                       f"Labelled models default to {LABELLED_DEFAULTS['sparsity_target']:g} "
+                       f"(cost {LABELLED_DEFAULTS['sparsity_cost']:g}), unlabelled ones to 0.",
     "sparsity_cost": "Weight of the sparsity penalty.",
     "centering": "Centre visible and hidden units by their means in the gradient (Montavon & Mueller 2012).",
     "offset_rate": "Moving-average rate of the hidden offsets used by centring.",
@@ -126,15 +136,6 @@ HELP: dict[str, str] = {
                     "the generative side sees the digits as they are; 0 = off).",
     "seed": "Seed of the one random generator: the same seed and settings give identical weights.",
 }
-
-
-#: Defaults that differ for labelled models (``labels=True``; the unlabelled ones below), chosen by
-#: ``benchmarks/label_accuracy.py`` and the label part of ``benchmarks/dream_quality.py``: a mild
-#: sparsity penalty with the hybrid weight 10 and shifted digits for the label gradient
-#: (``discriminative_weight``, ``shift_pixels``: labelled-only settings) reached 95% test accuracy
-#: in 20 epochs AND label-clamped dreams of every digit (docs/engine-notes.md).
-LABELLED_DEFAULTS = {"sparsity_target": 0.1, "sparsity_cost": 0.3}
-UNLABELLED_DEFAULTS = {"sparsity_target": 0.0, "sparsity_cost": 0.0}
 
 
 @dataclass

@@ -21,7 +21,7 @@ import numpy as np
 from rbm_gui.app.class_timeline import ClassTimeline
 from rbm_gui.app.dream_controls import DreamControls, apply_controls, label_probs
 from rbm_gui.app.observable import ANY, Event, Prop, State
-from rbm_gui.engine.blas import single_blas_thread
+from rbm_gui.engine.blas import BlasThreads
 from rbm_gui.engine.dream import MAX_CHAINS, SHOW_MODES, DreamChains, start_digits
 from rbm_gui.io.export import chain_columns, compose_frame
 
@@ -57,6 +57,7 @@ class DreamState(State):
         self.frame_changed = Event()                # the picture changed: views redraw
         self._pick = 0                              # "New digits" presses (changes the picks)
         self._t0, self._step0 = 0.0, 0
+        self._one_blas_thread = BlasThreads(1)      # ~0.5 us a tick (threadpoolctl's limit: ~0.1 ms)
         # steering (label, clamp mask, temperature, tempering) and the labelled chains' class timeline
         self.controls = DreamControls()
         self.timeline = ClassTimeline()
@@ -209,7 +210,7 @@ class DreamState(State):
     def step(self, n: int = 1) -> int:
         """Advance every chain by ``n`` Gibbs steps; returns the step count."""
         if self.chains is not None and n > 0:
-            with single_blas_thread():
+            with self._one_blas_thread:      # small products: one thread is faster (engine/blas.py)
                 self.chains.step(int(n))
                 self._record(int(n))         # P(y|v) of the frame drawn, not of every step
             self.frame_changed.emit()
@@ -240,7 +241,7 @@ class DreamState(State):
             return
         if label is not None and self.source == "per-class":
             self._switch_source("noise")
-            self.note = f"Dreaming of {label} from random noise (Run ▸ Digits starts the chains from digits)."
+            self.note = f"Dreaming of {label} from noise; choose start digits (Run ▸ Digits) to dream from them."
         elif label is None and self._label_noise and self.source == "noise":
             self._switch_source("per-class")
 

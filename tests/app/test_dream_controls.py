@@ -216,7 +216,7 @@ def test_dreaming_of_a_digit_starts_from_noise_unless_start_digits_were_chosen(d
     assert d.source == "per-class"
     d.step(5)
     d.controls.set_label(4)
-    assert d.source == "noise" and d.step_count == 0 and d.chains.label == 4 and "from random noise" in d.note
+    assert d.source == "noise" and d.step_count == 0 and d.chains.label == 4 and "of 4 from noise" in d.note
     np.testing.assert_array_equal(d.starts, d.make_starts(784)[0])      # the noise of this seed
     d.controls.set_label(7)                             # another digit: live, no restart
     d.step(2)

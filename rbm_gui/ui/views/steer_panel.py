@@ -91,7 +91,7 @@ class SteerPanel(QWidget):
         self.temper_check = QCheckBox("Parallel tempering")
         self.temper_check.setToolTip("Run K copies of every chain on a ladder of temperatures from T up, and swap "
                                      "neighbours' states (Metropolis): hot copies cross between digits, the "
-                                     "chains shown stay at T.")
+                                     "chains shown stay at T. Not with Wander (set it off first).")
         self.k_spin = QSpinBox()
         self.k_spin.setRange(*TEMPERING_RANGE)
         self.k_spin.setPrefix("K = ")

@@ -11,7 +11,7 @@ from rbm_gui.app.dream_state import DREAM_LIMITS
 
 #: start sources: (key, combo text)
 START_SOURCES = (("per-class", "One random digit per class"), ("gallery", "Gallery selection"),
-                 ("drawn", "Drawn digit"), ("noise", "Random noise"))
+                 ("drawn", "Sent digit (drawn or picked)"), ("noise", "Random noise"))
 SHOW_CHOICES = (("probs", "Probabilities P(v=1|h)"), ("samples", "Binary samples"))
 
 
@@ -24,7 +24,8 @@ class RunPage(QWidget):
         for key, text in START_SOURCES:
             self.source_combo.addItem(text, key)
         self.source_combo.setToolTip("Where the chains start: digits of the test split, the gallery's selected "
-                                     "digits, the drawing board's digit, or random pixels.")
+                                     "digits, the digit last sent with \"Send to dream\" (drawn or picked in "
+                                     "Reconstruct), or random pixels.")
         self.chains_spin = QSpinBox()
         self.chains_spin.setRange(*DREAM_LIMITS["n_chains"])
         self.chains_spin.setToolTip("Number of chains, 1-16 (8 = the blog's 2 x 4 grid).")

@@ -42,8 +42,9 @@ def test_npz_holds_the_seeded_chain_with_its_keys_shapes_and_dtypes(tmp_path, ca
     assert code == 0, err
     assert "wrote dream data" in out and "6 frames of 3 chains" in out
     with np.load(tmp_path / "d.npz") as z:
-        assert sorted(z.files) == ["probabilities", "samples"]
-        p, s = z["probabilities"], z["samples"]
+        assert sorted(z.files) == ["completion", "probabilities", "samples"]
+        p, s, c = z["probabilities"], z["samples"], z["completion"]
+    assert c.shape == (3, 784) and c.dtype == np.float32 and np.array_equal(c, p[-1])    # 5 steps: still burning in
     assert p.shape == s.shape == (6, 3, 784) and p.dtype == np.float32 and s.dtype == np.uint8
     ds = load_dataset("mnist-sample", "test")
     starts = start_digits(ds.binarize(), ds.labels, "given", [6, 4, 0], rng=np.random.default_rng([4, PICK_STREAM]))
@@ -81,6 +82,30 @@ def test_clamped_pixels_keep_the_start_in_every_frame(tmp_path, capsys, model):
             s, p = z["samples"], z["probabilities"]
         assert (s[:, :, m] == s[:1, :, m]).all() and (p[:, :, m] == s[:1, :, m]).all()
         assert (s[1:, :, ~m] != s[:1, :, ~m]).any()
+
+
+def test_clamped_dream_completion_is_the_mean_after_the_burn_in_and_the_default_picture(tmp_path, capsys, model):
+    from rbm_gui.engine.dream import MEAN_FROM
+    path, rbm = model
+    steps = MEAN_FROM + 12
+    code, out, err = cli(capsys, "dream", path, "--index", "0:3", "--clamp", "top", "--steps", steps, "--seed", 1,
+                         "--out", tmp_path / "c.npz")
+    assert code == 0 and "tempering 8" in out, err
+    with np.load(tmp_path / "c.npz") as z:
+        p, c = z["probabilities"], z["completion"]
+    m = clamp_mask("top", (28, 28))
+    assert np.allclose(c, p[MEAN_FROM + 1:].mean(axis=0), atol=1e-6) and np.array_equal(c[:, m], p[0][:, m])
+    # the GIF of `--clamp` shows the completion by default; --show probs the chains themselves
+    for show, want in ((None, c), ("probs", p[-1])):
+        extra = [] if show is None else ["--show", show]
+        code, out, err = cli(capsys, "dream", path, "--index", "0:3", "--clamp", "top", "--steps", steps, "--seed", 1,
+                             "--scale", 1, "--no-step-number", "--exact-gif", *extra, "--out", tmp_path / "c.gif")
+        assert code == 0, err
+        with Image.open(tmp_path / "c.gif") as gif:
+            gif.seek(gif.n_frames - 1)
+            last = np.asarray(gif.convert("L"), np.float32)
+        tile = last[:28, :28]
+        assert np.abs(tile - 255 * (1 - want[0].reshape(28, 28))).max() <= 1.5       # ink dark on white
 
 
 def test_picture_and_data_chain_limits(tmp_path, capsys, model):

@@ -163,16 +163,19 @@ def test_labelled_model_data_has_label_probs(tmp_path, test_digits, make_rbm):
 def test_many_chains_run_in_groups_with_bounded_rows(tmp_path, monkeypatch, rbm10):
     monkeypatch.setattr(dream_data, "GROUP_ROWS", 8)
     starts = (np.random.default_rng(0).random((19, 784)) < 0.3).astype(np.float32)
-    dream_data.write_dream_npz(tmp_path / "g.npz", rbm10, starts, 4, seed=3, tempering=2)
+    from rbm_gui.engine.dream import MEAN_FROM
+    steps = MEAN_FROM + 3
+    dream_data.write_dream_npz(tmp_path / "g.npz", rbm10, starts, steps, seed=3, tempering=2)
     with np.load(tmp_path / "g.npz") as z:
-        p = z["probabilities"]
-    assert p.shape == (5, 19, 784)
+        p, c = z["probabilities"], z["completion"]
+    assert p.shape == (steps + 1, 19, 784) and c.shape == (19, 784)
     first = DreamChains(rbm10, starts[:4], 3, tempering=2)      # group 0: 4 chains x 2 temperatures
-    first.step(4)
-    assert np.array_equal(p[-1, :4], first.probs)
+    first.step(steps)
+    assert np.array_equal(p[-1, :4], first.probs) and np.array_equal(c[:4], first.completion)
     last = DreamChains(rbm10, starts[16:], [3, 4], tempering=2)
-    last.step(4)
-    assert np.array_equal(p[-1, 16:], last.probs)
+    last.step(steps)
+    assert np.array_equal(p[-1, 16:], last.probs) and np.array_equal(c[16:], last.completion)
+    assert np.allclose(c, p[MEAN_FROM + 1:].mean(axis=0), atol=1e-6)
 
 
 def test_wander_option(tmp_path, capsys, model):

@@ -35,7 +35,7 @@ def add_parser(sub, name):
         description="Give digits to a trained RBM and export the visible layer during alternating Gibbs "
                     "sampling (the blog's 'daydreaming' video): 8 chains in a 2 x 4 grid by default, one "
                     "frame per step, step 0 = the start digits. The same --seed gives the same frames. "
-                    "--label, --clamp, --temperature and --tempering steer the dream; --out FILE.npz writes "
+                    "--label, --clamp, --temperature, --tempering and --wander steer the dream; --out FILE.npz writes "
                     "its data: 'probabilities' float32 and 'samples' uint8 (frames, chains, pixels), and for "
                     "labelled models 'label_probs' float32 (frames, chains, labels); 'completion' float32 (chains, "
                     "pixels) is each chain's mean of P(v=1|h) after step 50 (with --clamp: the inpainting).",

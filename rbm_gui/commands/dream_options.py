@@ -57,8 +57,8 @@ def add_arguments(p: argparse.ArgumentParser, start: argparse._MutuallyExclusive
     p.add_argument("--tempering", type=int, default=None, metavar="K",
                    help="parallel tempering with K temperatures from T to --hottest (0 or 1 = plain Gibbs); "
                         "it lets free dreams wander between digits. Default: plain Gibbs, or "
-                        f"{STEERED_TEMPERING} temperatures with --label or --clamp (measured to meet the "
-                        "quality targets of benchmarks/dream_quality.py)")
+                        f"{STEERED_TEMPERING} temperatures with --label or --clamp (the best measured in "
+                        "benchmarks/dream_quality.py for label-clamped dreams and inpainting)")
     p.add_argument("--wander", type=float, default=0.0, metavar="S",
                    help="0-10: each chain's hidden units get fast biases of strength S that push it on from the "
                         "digits it has just drawn, so free dreams from one digit visit the others (at 1, judged "

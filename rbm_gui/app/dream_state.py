@@ -42,7 +42,7 @@ class DreamState(State):
     seed = Prop(0, "seed of the start-digit choice and of the chains")
     speed = Prop(25, "Gibbs steps per second while playing")
     stop_after = Prop(1000, "playing stops after this many steps")
-    show = Prop("probs", "draw P(v=1|h) ('probs') or the binary samples ('samples')")
+    show = Prop("probs", "draw P(v=1|h) ('probs'), the binary samples ('samples') or the completion ('mean')")
     follow = Prop(True, "continue the chains with the newest training snapshot")
     playing = Prop(False, "the clock is running")
     note = Prop("", "a sentence for the user about the start digits or the stop")

@@ -12,7 +12,8 @@ from rbm_gui.app.dream_state import DREAM_LIMITS
 #: start sources: (key, combo text)
 START_SOURCES = (("per-class", "One random digit per class"), ("gallery", "Gallery selection"),
                  ("drawn", "Sent digit (drawn or picked)"), ("noise", "Random noise"))
-SHOW_CHOICES = (("probs", "Probabilities P(v=1|h)"), ("samples", "Binary samples"))
+SHOW_CHOICES = (("probs", "Probabilities P(v=1|h)"), ("samples", "Binary samples"),
+                ("mean", "Completion (mean after step 50)"))
 
 
 class RunPage(QWidget):
@@ -44,7 +45,8 @@ class RunPage(QWidget):
         self.show_combo = QComboBox()
         for key, text in SHOW_CHOICES:
             self.show_combo.addItem(text, key)
-        self.show_combo.setToolTip("Draw the visible probabilities (smooth) or the sampled binary visibles.")
+        self.show_combo.setToolTip("Draw the visible probabilities (smooth), the sampled binary visibles, or each "
+                                   "chain's mean of P(v=1|h) after step 50 (the completion of a masked digit).")
         self.follow_check = QCheckBox("Follow training")
         self.follow_check.setToolTip("While the model trains, the chains continue with its newest snapshot.")
 

@@ -13,9 +13,10 @@ Printed:
    normalised entropy of the judged classes (1.0 = all ten equally often), the share of frames
    judged to be that start digit, and the share that look like a digit at all (P(some digit)
    >= 0.8 by a judge that also learnt an eleventh class of non-digits; for scale the same share is printed for test digits and for random noise);
+   2b (part balance). the same model's own class balance: tempered chains from noise, long run;
 3. top-half inpainting of test digits (top 14 rows clamped, 4 chains per digit): judged accuracy of
-   the completions (one chain's last frame; the mean of its frames after step 50; the mean over
-   the 4 chains) beside that of the half-blank inputs;
+   the completions (one chain's last frame; its completion, the mean of P(v|h) after step 50 that
+   ``rbm-gui dream --clamp`` shows; the mean over the 4 chains) beside that of the half-blank inputs;
 4. steps/s of DreamChains with 16 chains at 500 units, plain and with tempering.
 
 Each part is run plain (Gibbs at T=1) and with the steering settings (the CLI's defaults for --label
@@ -25,7 +26,7 @@ them; free dreams: tempering or --wander 1), so the gain is measured in the same
 from --labelled-model; part 3 is also run on it with the label units sampled freely
 (inpaint-labelled): the label group can carry the digit's identity from the clamped half.
 
-Usage: OPENBLAS_NUM_THREADS=1 python benchmarks/dream_quality.py [--parts label,free,inpaint,inpaint-labelled,speed]
+Usage: OPENBLAS_NUM_THREADS=1 python benchmarks/dream_quality.py [--parts label,free,balance,inpaint,inpaint-labelled,speed]
        [--seed 0] [--strengths 1,2,3,4,6] [--labelled-model FILE]
 (one BLAS thread: on the shared 2-core machine two threads per process spun against the other jobs and
 the judge's training took minutes instead of seconds)
@@ -158,9 +159,23 @@ def part_free(clf, model: RBM, test, settings: dict[str, dict], steps: int, seed
               flush=True)
 
 
+def part_balance(clf, model: RBM, steps: int, seed: int) -> None:
+    """The model's own class balance: 16 chains from noise, parallel tempering with 16 temperatures up
+    to T=4 (mixes better than the dreams' 8 up to 2), frames after step 500 judged. An exact sampler
+    of the model shows at best this entropy, whatever its start."""
+    noise = (np.random.default_rng(seed).random((16, model.n_visible)) < 0.5).astype(np.float32)
+    chains = DreamChains(model, noise, seed, tempering=16, hottest=4.0)
+    cls, conf = judged(clf, run(chains, steps, every=5)[500 // 5:])
+    share = np.bincount(cls.reshape(-1), minlength=10)[:10] / cls.size
+    print(f"\n2b. the model's own class balance: 16 chains from noise, tempering 16 up to T=4, frames 500-{steps}:"
+          f"\n   entropy {entropy(cls):.2f}, digit-like {np.mean(conf):.2f}; share per digit "
+          + " ".join(f"{d}:{f:.2f}" for d, f in enumerate(share)), flush=True)
+
+
 def part_inpaint(clf, model: RBM, test, settings: dict[str, dict], steps: int, n: int, seed: int) -> None:
-    """4 chains per test digit; completions: one chain's last frame, the mean of its frames after
-    step 50, and the mean over the 4 chains' frames after step 50 (the model's posterior mean)."""
+    """4 chains per test digit; completions: one chain's last frame, its ``DreamChains.completion``
+    (the mean of P(v|h) after step MEAN_FROM: what ``rbm-gui dream --clamp`` shows and writes), and
+    the mean of the 4 chains' completions."""
     mask = clamp_mask("top", test.image_shape)
     x = test.binarize(128)[:n].astype(np.float32)
     y = test.labels[:n]
@@ -171,15 +186,16 @@ def part_inpaint(clf, model: RBM, test, settings: dict[str, dict], steps: int, n
           "4 chains per digit)")
     print(f"   half-blank inputs judged right: {np.mean(judged(clf, half[None])[0][0] == y):.3f}; "
           f"whole digits: {np.mean(judged(clf, x[None])[0][0] == y):.3f}")
-    print(f"   {'settings':<28}{'last frame':>11}{'mean > 50':>11}{'4 chains':>10}")
+    print(f"   {'settings':<28}{'last frame':>11}{'completion':>11}{'4 chains':>10}")
     for name, kw in settings.items():
         last, mean, mean4 = [], [], []
         for a in range(0, n, 4):
-            frames = run(DreamChains(model, np.repeat(half[a:a + 4], 4, axis=0), seed + a, clamp=mask, **kw), steps)
-            per_digit = frames.reshape(frames.shape[0], -1, 4, frames.shape[-1])      # (frames, digit, chain, pixels)
-            last.append(per_digit[-1, :, 0])
-            mean.append(per_digit[50:, :, 0].mean(axis=0))
-            mean4.append(per_digit[50:].mean(axis=(0, 2)))
+            chains = DreamChains(model, np.repeat(half[a:a + 4], 4, axis=0), seed + a, clamp=mask, **kw)
+            chains.step(steps)
+            per_digit = chains.completion.reshape(-1, 4, model.n_visible)       # (digit, chain, pixels)
+            last.append(chains.probs.reshape(-1, 4, model.n_visible)[:, 0])
+            mean.append(per_digit[:, 0])
+            mean4.append(per_digit.mean(axis=1))
         right = [np.mean(judged(clf, np.concatenate(f)[None])[0][0] == y) for f in (last, mean, mean4)]
         print(f"   {name:<28}{right[0]:11.3f}{right[1]:11.3f}{right[2]:10.3f}", flush=True)
 
@@ -227,10 +243,11 @@ def part_speed(model: RBM, train_data: np.ndarray, settings: dict[str, dict], se
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--parts", default="label,free,inpaint,inpaint-labelled,speed")
+    ap.add_argument("--parts", default="label,free,balance,inpaint,inpaint-labelled,speed")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--steps", type=int, default=1000, help="steps of the free dreams")
     ap.add_argument("--label-steps", type=int, default=300)
+    ap.add_argument("--balance-steps", type=int, default=3000, help="steps of the class-balance run (part balance)")
     ap.add_argument("--inpaint", type=int, default=480, help="test digits to inpaint (a multiple of 4)")
     ap.add_argument("--inpaint-steps", type=int, default=100)
     ap.add_argument("--strengths", default="1,2,3,4,6", help="label strengths tried with tempering 8")
@@ -255,12 +272,14 @@ def main() -> None:
         steered = {f"tempering 8, strength {a:g}": {"tempering": 8, "label_strength": a}
                    for a in (float(x) for x in args.strengths.split(","))}
         part_label(clf, labelled, {**plain, **steered}, args.label_steps, args.seed)
-    if "free" in parts or "inpaint" in parts:
+    if "free" in parts or "inpaint" in parts or "balance" in parts:
         m400 = trained_rbm(train.binarize(128), 400, args.seed)
     if "free" in parts:
-        part_free(clf, m400, test, {**plain, "tempering 8": {"tempering": 8}, "tempering 8 to T=1.5":
-                                    {"tempering": 8, "hottest": 1.5}, "wander 1": {"wander": 1.0}},
+        part_free(clf, m400, test, {**plain, "tempering 8": {"tempering": 8}, "wander 0.5": {"wander": 0.5},
+                                    "wander 1 (--wander 1)": {"wander": 1.0}, "wander 2": {"wander": 2.0}},
                   args.steps, args.seed)
+    if "balance" in parts:
+        part_balance(clf, m400, args.balance_steps, args.seed)
     if "inpaint" in parts:
         part_inpaint(clf, m400, test, {**plain, "tempering 8": {"tempering": 8}}, args.inpaint_steps,
                      args.inpaint, args.seed)

@@ -1,9 +1,12 @@
-"""The dream panel's steering controls (Qt-free): label, clamp mask, temperature, parallel tempering.
+"""The dream panel's steering controls (Qt-free): label, clamp mask, temperature, parallel tempering
+(K temperatures up to the hottest), wandering.
 
 :class:`DreamControls` holds what the user chose; :func:`apply_controls` hands it to a
 :class:`rbm_gui.engine.dream.DreamChains` through its setters (``set_label``, ``set_clamp``,
-``set_temperature``, ``set_tempering``: they take effect at the next step and keep the chains'
-states and step count, so every control is live). An engine without a setter leaves that control
+``set_temperature``, ``set_tempering``, ``set_wander``: they take effect at the next step and keep
+the chains' states and step count, so every control is live). Tempering and wandering exclude each
+other in the engine (one samples the model, the other leaves it on purpose): with tempering on, the
+chosen wander strength waits (0 is handed over) until tempering is switched off. An engine without a setter leaves that control
 out; :func:`steerable` says which ones the chains take, so the panel can grey the others.
 
 The clamp mask is a (h, w) bool picture, True = the pixel keeps its start value at every step
@@ -19,19 +22,24 @@ import numpy as np
 
 from rbm_gui.app.observable import Prop, State
 from rbm_gui.engine.steer import DEFAULT_LABEL_STRENGTH as LABEL_STRENGTH    # the measured default, one source
+from rbm_gui.engine.tempering import DEFAULT_HOTTEST
 from rbm_gui.config import LIMITS
 from rbm_gui.viz.canvas import stroke
 
 TEMPERATURE_RANGE = (0.5, 5.0)
 TEMPERING_RANGE = (2, 8)
+#: the hottest temperature of the ladder as a multiple of T (the CLI's --hottest is absolute:
+#: a ratio stays valid while the temperature slider moves)
+HOTTEST_RANGE = (1.1, 10.0)
+WANDER_RANGE = LIMITS["dream_wander"]
 MASK_PRESETS = ("top", "bottom", "left", "right")
 UNDO_DEPTH = 50
 #: engine setter of each control
 SETTERS = {"label": "set_label", "clamp": "set_clamp", "temperature": "set_temperature",
-           "tempering": "set_tempering"}
+           "tempering": "set_tempering", "wander": "set_wander"}
 LABEL_STRENGTH_RANGE = LIMITS["dream_label_strength"]
 CONTROL_LIMITS = {"temperature": TEMPERATURE_RANGE, "tempering_k": TEMPERING_RANGE,
-                  "label_strength": LABEL_STRENGTH_RANGE}
+                  "label_strength": LABEL_STRENGTH_RANGE, "hottest": HOTTEST_RANGE, "wander": WANDER_RANGE}
 
 
 class DreamControls(State):
@@ -40,6 +48,8 @@ class DreamControls(State):
     temperature = Prop(1.0, "T > 0: every conditional's pre-activation is divided by T")
     tempering = Prop(False, "parallel tempering on (K temperatures, neighbour swaps)")
     tempering_k = Prop(4, "number of temperatures of the tempering ladder")
+    hottest = Prop(DEFAULT_HOTTEST, "the ladder's hottest temperature, as a multiple of the temperature T")
+    wander = Prop(0.0, "wandering strength (0 = off): fast biases push each chain on (not with tempering)")
     mask = Prop(None, "(h, w) read-only bool clamp mask, or None (no pixel clamped)")
 
     def __init__(self, shape=(28, 28), **values):
@@ -143,7 +153,9 @@ class DreamControls(State):
                 "label_strength": float(self.label_strength),
                 "clamp": self.clamp_vector(rbm.n_visible),
                 "temperature": float(self.temperature),
-                "tempering": int(self.tempering_k) if self.tempering else None}
+                "tempering": int(self.tempering_k) if self.tempering else None,
+                "hottest": float(self.hottest) * float(self.temperature) if self.tempering else None,
+                "wander": 0.0 if self.tempering else float(self.wander)}
 
 
 def steerable(chains) -> set[str]:
@@ -157,12 +169,17 @@ def apply_controls(chains, controls: DreamControls, names=None) -> set[str]:
     The "no effect" values (no label, no clamp, T = 1, no tempering) need no engine support.
     """
     values = controls.engine_values(chains.rbm)
-    neutral = {"label": None, "clamp": None, "temperature": 1.0, "tempering": None}
+    neutral = {"label": None, "clamp": None, "temperature": 1.0, "tempering": None, "wander": 0.0}
+    args = {"label": (values["label"], values["label_strength"]), "tempering": (values["tempering"], values["hottest"])}
+    names = list(SETTERS if names is None else names)
+    if "tempering" in names and "wander" in names and values["tempering"]:
+        names.remove("wander")              # wandering off before tempering comes on (they exclude each other)
+        names.insert(names.index("tempering"), "wander")
     missing = set()
-    for name in (SETTERS if names is None else names):
+    for name in names:
         setter = getattr(chains, SETTERS[name], None)
         if callable(setter):
-            setter(*((values["label"], values["label_strength"]) if name == "label" else (values[name],)))
+            setter(*args.get(name, (values[name],)))
         elif not _is_neutral(values[name], neutral[name]):
             missing.add(name)
     return missing

@@ -7,8 +7,8 @@ session's data (one per class of the probe digits), the gallery's picks (``sessi
 the drawing board (:meth:`DreamState.use_drawn`) or noise; the same seed gives the same dream.
 
 Playing is clock-driven: :meth:`tick` takes as many steps as ``speed`` x elapsed time asks for (at
-most 1/4 s worth after a stall), so the speed holds whatever the caller's tick jitter. A Gibbs step
-of 16 chains at 400 hidden units takes ~0.5 ms, so the GUI thread can drive it from a timer.
+most 1/4 s worth after a stall), so the speed holds whatever the caller's tick rate (the panel's
+redraw pacing, ``app/frame_pacing.py``); P(y|v) is computed once per tick, for the frame drawn.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import numpy as np
 from rbm_gui.app.class_timeline import ClassTimeline
 from rbm_gui.app.dream_controls import DreamControls, apply_controls, label_probs
 from rbm_gui.app.observable import ANY, Event, Prop, State
-from rbm_gui.engine.blas import single_blas_thread
+from rbm_gui.engine.blas import BlasThreads
 from rbm_gui.engine.dream import MAX_CHAINS, SHOW_MODES, DreamChains, start_digits
 from rbm_gui.io.export import chain_columns, compose_frame
 
@@ -42,7 +42,7 @@ class DreamState(State):
     seed = Prop(0, "seed of the start-digit choice and of the chains")
     speed = Prop(25, "Gibbs steps per second while playing")
     stop_after = Prop(1000, "playing stops after this many steps")
-    show = Prop("probs", "draw P(v=1|h) ('probs') or the binary samples ('samples')")
+    show = Prop("probs", "draw P(v=1|h) ('probs'), the binary samples ('samples') or the completion ('mean')")
     follow = Prop(True, "continue the chains with the newest training snapshot")
     playing = Prop(False, "the clock is running")
     note = Prop("", "a sentence for the user about the start digits or the stop")
@@ -57,12 +57,15 @@ class DreamState(State):
         self.frame_changed = Event()                # the picture changed: views redraw
         self._pick = 0                              # "New digits" presses (changes the picks)
         self._t0, self._step0 = 0.0, 0
+        self._one_blas_thread = BlasThreads(1)      # ~0.5 us a tick (threadpoolctl's limit: ~0.1 ms)
         # steering (label, clamp mask, temperature, tempering) and the labelled chains' class timeline
         self.controls = DreamControls()
         self.timeline = ClassTimeline()
         self.label_probs: np.ndarray | None = None  # (n_chains, n_labels) P(y|v) now (labelled models)
         self.unsteered: set[str] = set()            # chosen controls the engine could not take
         self.controls.connect(ANY, self._on_control)
+        self.controls.connect("label", self._on_label)
+        self._label_noise = self._switching = False  # the source went to noise for a clamped label
         # the chains sample from the effective model (forced units applied); a new override
         # reaches running chains at once, following or not
         session.connect("model", lambda _m: self._on_model(session.effective_model))
@@ -72,6 +75,7 @@ class DreamState(State):
         session.connect("selected_digit", self._on_digit)
         for name in ("source", "n_chains", "seed"):
             self.connect(name, lambda _v: self.restart())
+        self.connect("source", lambda _v: setattr(self, "_label_noise", self._switching))
         self.connect("show", lambda _v: self.frame_changed.emit())
         self.connect("speed", lambda _v: self._rebase())
         self.connect("stop_after", self._on_stop_after)
@@ -206,13 +210,9 @@ class DreamState(State):
     def step(self, n: int = 1) -> int:
         """Advance every chain by ``n`` Gibbs steps; returns the step count."""
         if self.chains is not None and n > 0:
-            with single_blas_thread():
-                if self.rbm.n_labels:        # one step at a time: the timeline gets every step
-                    for _ in range(int(n)):
-                        self.chains.step(1)
-                        self._record()
-                else:
-                    self.chains.step(int(n))
+            with self._one_blas_thread:      # small products: one thread is faster (engine/blas.py)
+                self.chains.step(int(n))
+                self._record(int(n))         # P(y|v) of the frame drawn, not of every step
             self.frame_changed.emit()
         return self.step_count
 
@@ -227,13 +227,33 @@ class DreamState(State):
     def _on_control(self, name: str, _value) -> None:
         if self.chains is None:
             return
-        names = {"mask": ("clamp",), "tempering_k": ("tempering",), "label_strength": ("label",)}.get(name, (name,))
+        # the ladder follows T (its top is a multiple of T); tempering and wandering exclude each other
+        names = {"mask": ("clamp",), "tempering_k": ("tempering",), "label_strength": ("label",),
+                 "hottest": ("tempering",), "temperature": ("temperature", "tempering"),
+                 "tempering": ("tempering", "wander")}.get(name, (name,))
         self.unsteered = (self.unsteered - set(names)) | apply_controls(self.chains, self.controls, names)
 
-    def _record(self) -> None:
+    def _on_label(self, label) -> None:
+        """Dreaming of a digit starts from noise, as ``rbm-gui dream --label`` does, unless start digits
+        were chosen (gallery, drawing board): the default one-digit-per-class starts would only show
+        those digits turning into the label. Back to "any digit", the default starts come back."""
+        if self.rbm is None or not self.rbm.n_labels:
+            return
+        if label is not None and self.source == "per-class":
+            self._switch_source("noise")
+            self.note = f"Dreaming of {label} from noise; choose start digits (Run ▸ Digits) to dream from them."
+        elif label is None and self._label_noise and self.source == "noise":
+            self._switch_source("per-class")
+
+    def _switch_source(self, source: str) -> None:
+        self._switching = True
+        self.source = source                # restarts
+        self._switching = False
+
+    def _record(self, span: int = 1) -> None:
         self.label_probs = label_probs(self.chains)
         if self.label_probs is not None:
-            self.timeline.push_probs(self.label_probs, self.chains.step_count)
+            self.timeline.push_probs(self.label_probs, self.chains.step_count, span)
 
     def play(self, now: float | None = None) -> None:
         if self.chains is None:

@@ -74,19 +74,18 @@ def change_setting(session, name: str, value, approve: Approve | None = None) ->
 def open_data(session, options: DataOptions, approve: Approve | None = None) -> str:
     """Switch ``session`` to other data (a new model); 'refused' when ``approve`` says no, 'failed' with a message."""
     s = session
+    # Load first: a file that cannot load must not cost a question, nor stop training.
+    try:
+        data = prepare_data(options, s.config.seed)
+    except Exception as exc:     # DataError, OSError, ValueError: keep the data in use
+        s.say(f"Cannot load the data set: {exc}", "error")
+        return "failed"
     if s.has_model and (s.running or s.dirty):
         if approve is not None and not approve(
                 "Opening another data set needs a new model: the current one "
                 f"({s.epochs_done} epochs) will be thrown away."):
             return "refused"
     s.stop_training()
-    old_options, old_data = s.data_options, s.data
-    try:
-        data = prepare_data(options, s.config.seed)
-    except Exception as exc:     # DataError, OSError, ValueError: keep the data in use
-        s.say(f"Cannot load the data set: {exc}", "error")
-        s.data_options, s.data = old_options, old_data
-        return "failed"
     with s.batch():
         s.data_options, s.data = options, data
     s.say("")

@@ -35,9 +35,10 @@ def add_parser(sub, name):
         description="Give digits to a trained RBM and export the visible layer during alternating Gibbs "
                     "sampling (the blog's 'daydreaming' video): 8 chains in a 2 x 4 grid by default, one "
                     "frame per step, step 0 = the start digits. The same --seed gives the same frames. "
-                    "--label, --clamp, --temperature and --tempering steer the dream; --out FILE.npz writes "
+                    "--label, --clamp, --temperature, --tempering and --wander steer the dream; --out FILE.npz writes "
                     "its data: 'probabilities' float32 and 'samples' uint8 (frames, chains, pixels), and for "
-                    "labelled models 'label_probs' float32 (frames, chains, labels).",
+                    "labelled models 'label_probs' float32 (frames, chains, labels); 'completion' float32 (chains, "
+                    "pixels) is each chain's mean of P(v=1|h) after step 50 (with --clamp: the inpainting).",
         epilog="Start digits: --digits lists LABELS (classes), not positions: for each label a digit of "
                "that class is taken from the --split (default test) of --data, chosen by --seed (the blog's video: "
                f"--digits {BLOG_DIGITS}); --index picks digits by position. --per-class takes one random digit "
@@ -64,8 +65,10 @@ def add_parser(sub, name):
     p.add_argument("--scale", type=int, default=8, help="pixel upscaling factor, nearest-neighbour, 1-32 (default 8)")
     p.add_argument("--seed", type=int, default=0, help="seed of the digit choice and of the chains (default 0)")
     add_data_arguments(p)
-    p.add_argument("--show", choices=("probs", "samples"), default="probs",
-                   help="draw P(v=1|h) (default) or the binary samples")
+    p.add_argument("--show", choices=("probs", "samples", "mean"), default=None,
+                   help="draw P(v=1|h), the binary samples, or each chain's mean of P(v=1|h) after step 50 "
+                        "(its completion: with --clamp, the model's best guess of the free pixels). Default: "
+                        "mean with --clamp, probs otherwise")
     p.add_argument("--no-step-number", action="store_true", help="do not draw the step number above the chains")
     p.add_argument("--exact-gif", action="store_true",
                    help="GIF: all 256 greys and every change (larger files; the default GIF is compact)")
@@ -100,6 +103,8 @@ def run(args) -> int:
     else:
         _check_frame_size(args, rbm, n_chains)
     controls = dream_options.controls(args, rbm)
+    if args.show is None:
+        args.show = "mean" if args.clamp is not None else "probs"
     starts = dream_starts(args, rbm.n_visible, MAX_DATA_CHAINS if data else MAX_CHAINS)
 
     bar = ProgressBar(n_frames, "dream", stream=sys.stderr)

@@ -57,12 +57,13 @@ def add_arguments(p: argparse.ArgumentParser, start: argparse._MutuallyExclusive
     p.add_argument("--tempering", type=int, default=None, metavar="K",
                    help="parallel tempering with K temperatures from T to --hottest (0 or 1 = plain Gibbs); "
                         "it lets free dreams wander between digits. Default: plain Gibbs, or "
-                        f"{STEERED_TEMPERING} temperatures with --label or --clamp (measured to meet the "
-                        "quality targets of benchmarks/dream_quality.py)")
+                        f"{STEERED_TEMPERING} temperatures with --label or --clamp (the best measured in "
+                        "benchmarks/dream_quality.py for label-clamped dreams and inpainting)")
     p.add_argument("--wander", type=float, default=0.0, metavar="S",
-                   help="0-10: repulsive fast biases of strength S push each chain on from digit to digit "
-                        "(at 1 free dreams from one digit visit most digits, but strokes break up while they "
-                        "move); the frames then no longer sample the model. Not with --tempering (default 0 = off)")
+                   help="0-10: each chain's hidden units get fast biases of strength S that push it on from the "
+                        "digits it has just drawn, so free dreams from one digit visit the others (at 1, judged "
+                        "0.90 class entropy with 85-89%% of the frames digit-like in benchmarks/dream_quality.py); "
+                        "the frames then no longer sample the model. Not with --tempering (default 0 = off)")
     p.add_argument("--hottest", type=float, default=None, metavar="T",
                    help="hottest temperature of --tempering (default 2 x --temperature)")
 

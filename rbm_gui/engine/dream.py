@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from rbm_gui.engine.blas import single_blas_thread  # noqa: F401 (re-exported)
+from rbm_gui.engine.completion import MEAN_FROM, RunningMean
 from rbm_gui.engine.dream_starts import (MAX_CHAINS, MAX_DATA_CHAINS, SHOW_MODES, START_MODES, _check_chains,
                                          _check_show, as_unit_interval, start_digits)
 from rbm_gui.engine.numerics import sigmoid
@@ -28,7 +29,7 @@ from rbm_gui.engine.steer import check_controls, steered_step
 from rbm_gui.engine.tempering import Tempering, ladder
 from rbm_gui.engine.wander import FastBiases, check_strength
 
-__all__ = ["START_MODES", "SHOW_MODES", "MAX_CHAINS", "MAX_DATA_CHAINS", "DreamChains",
+__all__ = ["START_MODES", "SHOW_MODES", "MAX_CHAINS", "MAX_DATA_CHAINS", "MEAN_FROM", "DreamChains",
            "start_digits", "as_unit_interval", "single_blas_thread"]
 
 
@@ -46,6 +47,11 @@ class DreamChains:
     default ``DEFAULT_HOTTEST`` x temperature; the chains shown are those at ``temperature``),
     ``wander`` (0 = off; > 0: repulsive fast biases of that strength make the chains move on from
     digit to digit, ``engine/wander.py``; not with tempering).
+
+    ``completion`` (and ``images("mean")``): each chain's mean of P(v=1|h) over the steps after the
+    first ``MEAN_FROM`` (counted from the start, the last reset, or the last change of clamp or label);
+    with a pixel clamp it estimates the posterior mean of the free pixels given the clamped ones (it
+    averages probabilities, not samples: Rao-Blackwellised), the inpainting's answer.
 
     Not thread-safe: one thread steps it (the panel's worker); hand the GUI copies of ``images()``.
     """
@@ -149,10 +155,25 @@ class DreamChains:
             self._label_probs = self._rbm.label_probs(self._v[: self.n_chains])
         return self._label_probs
 
+    @property
+    def completion(self) -> np.ndarray:
+        """(n_chains, n_visible) float32 (a new array): the mean of P(v=1|h) over the steps after the
+        burn-in (see the class); during the burn-in, the current P(v=1|h). Clamped pixels: the start's."""
+        out = self._mean.value(self._probs)
+        if self._controls.clamp is not None:
+            out[:, self._controls.clamp] = self._starts[:, self._controls.clamp]
+        return out
+
+    def restart_mean(self) -> None:
+        """Start the completion's average afresh (after a new burn-in of MEAN_FROM steps)."""
+        self._mean = RunningMean(self._starts.shape, self._step)
+
     def images(self, show: str = "probs") -> np.ndarray:
-        """Current states as (n_chains, h, w) float32 images in [0, 1] (a new array)."""
+        """Current states as (n_chains, h, w) float32 images in [0, 1] (a new array): P(v=1|h)
+        (``probs``), the binary samples (``samples``) or the ``completion`` (``mean``)."""
         _check_show(show)
-        src = self._probs if show == "probs" else self._samples
+        src = {"probs": self._probs, "samples": self._samples}.get(show)
+        src = self.completion if src is None else src
         return src.astype(np.float32).reshape(self.n_chains, *self.image_shape)
 
     # ---------------------------------------------------------------- controls
@@ -160,12 +181,15 @@ class DreamChains:
         c = self._controls
         strength = c.label_strength if strength is None else strength
         self._controls = check_controls(self._rbm, label, c.clamp, c.temperature, strength)
+        if label != c.label:
+            self.restart_mean()
         if label is None and self._rbm.n_labels and self._y is None:
             self._y = self._rbm.label_probs(self._v)         # free labels continue from P(y|v)
 
     def set_clamp(self, clamp: np.ndarray | None) -> None:
         c = self._controls
         self._controls = check_controls(self._rbm, c.label, clamp, c.temperature, c.label_strength)
+        self.restart_mean()
 
     def set_temperature(self, temperature: float) -> None:
         c = self._controls
@@ -191,7 +215,7 @@ class DreamChains:
         if strength and self._fast is not None:
             self._fast.strength = strength
         else:
-            self._fast = FastBiases(self.n_chains, self._rbm.n_hidden, self._rbm.n_visible, strength) if strength else None
+            self._fast = FastBiases(self.n_chains, self._rbm.n_hidden, strength) if strength else None
 
     def _build_tempering(self, keep: bool) -> None:
         """(Re)build the replicas; with ``keep`` the shown chains keep their states and the hotter
@@ -226,7 +250,8 @@ class DreamChains:
         self._samples = self._starts >= 0.5
         self._step = 0
         self._label_probs = None
-        self._fast = FastBiases(self.n_chains, self._rbm.n_hidden, self._rbm.n_visible, self._wander) if self._wander else None
+        self.restart_mean()
+        self._fast = FastBiases(self.n_chains, self._rbm.n_hidden, self._wander) if self._wander else None
         self._build_tempering(keep=False)        # first step uses the (possibly grey) start as it is
 
     def step(self, n: int = 1) -> int:
@@ -248,6 +273,7 @@ class DreamChains:
             self._v, self._y = res.v_in, res.y
             self._probs, self._samples = res.probs[:m], res.v[:m]
             self._step += 1
+            self._mean.add(self._step, self._probs)
         self._label_probs = None
         return self._step
 
@@ -264,6 +290,6 @@ class DreamChains:
                 raise ValueError(f"the new model has {rbm.n_labels} label units: label {c.label} cannot stay clamped")
             self._y = None if rbm.n_labels == 0 else rbm.label_probs(self._v)
         if self._fast is not None and rbm.n_hidden != self._rbm.n_hidden:
-            self._fast = FastBiases(self.n_chains, rbm.n_hidden, rbm.n_visible, self._wander)
+            self._fast = FastBiases(self.n_chains, rbm.n_hidden, self._wander)
         self._rbm = rbm
         self._label_probs = None

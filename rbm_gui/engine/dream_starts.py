@@ -9,7 +9,7 @@ import numpy as np
 __all__ = ["START_MODES", "SHOW_MODES", "MAX_CHAINS", "MAX_DATA_CHAINS", "as_unit_interval", "start_digits"]
 
 START_MODES = ("given", "per-class", "indices", "random-noise")
-SHOW_MODES = ("probs", "samples")
+SHOW_MODES = ("probs", "samples", "mean")
 MAX_CHAINS = 16
 #: chains of a data export (``rbm-gui dream --out FILE.npz``); pictures show at most MAX_CHAINS
 MAX_DATA_CHAINS = 10_000

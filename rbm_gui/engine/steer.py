@@ -147,7 +147,7 @@ def steered_step(rbm: RBM, v: np.ndarray, rng: np.random.Generator, controls: Co
     clamp_values : (N, n_visible) the start images, read at the clamped pixels
     beta : inverse temperature, a scalar or (N, 1) per row (tempering); default 1/controls.temperature
     energy : also return E(v', y', h) (unscaled) per row, for tempering swaps
-    fast : ``wander.FastBiases`` of the rows (added to the inputs, then updated), or None
+    fast : ``wander.FastBiases`` of the rows (added to the hidden input, then updated), or None
     """
     labelled = rbm.n_labels > 0
     if beta is None:
@@ -169,8 +169,6 @@ def steered_step(rbm: RBM, v: np.ndarray, rng: np.random.Generator, controls: Co
     hf = h.astype(DTYPE)
     x_v = hf @ rbm.W.T
     x_v += rbm.b
-    if fast is not None:
-        x_v += fast.visible
     p = sigmoid(_scale(x_v.copy(), beta))
     s = rng.random(p.shape, dtype=DTYPE) < p
     v_in = s
@@ -182,7 +180,7 @@ def steered_step(rbm: RBM, v: np.ndarray, rng: np.random.Generator, controls: Co
         v_in = s.astype(DTYPE)
         v_in[:, mask] = fixed
     if fast is not None:
-        fast.update(h, v_in)
+        fast.update(h)
     if labelled and controls.label is None:
         x_y = hf @ rbm.U.T
         x_y += rbm.d

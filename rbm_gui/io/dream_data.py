@@ -1,7 +1,9 @@
 """Dream data files (``rbm-gui dream ... --out FILE.npz``) and clamp masks read from PNG files.
 
 The .npz holds ``probabilities`` float32 and ``samples`` uint8, both (frames, chains, n_visible),
-and for labelled models ``label_probs`` float32 (frames, chains, n_labels); frame 0 is the start.
+and for labelled models ``label_probs`` float32 (frames, chains, n_labels); frame 0 is the start;
+``completion`` float32 (chains, n_visible) is each chain's mean of P(v=1|h) after the burn-in
+(``DreamChains.completion``: with --clamp, the inpainting's answer).
 Up to 10,000 chains: they are run in groups of at most ``GROUP_ROWS`` replica rows (memory stays
 bounded whatever the chain count); each member is spooled to an unnamed temporary file beside the
 target (so groups can fill their columns of every frame) and then copied into an uncompressed
@@ -52,6 +54,7 @@ def write_dream_npz(path: str | os.PathLike, rbm: RBM, starts: np.ndarray, steps
     nl = rbm.n_labels
     members = [("probabilities", np.float32, nv), ("samples", np.uint8, nv)] + ([("label_probs", np.float32, nl)] if nl else [])
     total, done = n_frames * len(groups), 0
+    completion = np.empty((n_chains, nv), np.float32)
     with atomic_open(path) as out:
         spools = {name: tempfile.TemporaryFile(dir=path.parent) for name, _, _ in members}
         try:
@@ -69,6 +72,7 @@ def write_dream_npz(path: str | os.PathLike, rbm: RBM, starts: np.ndarray, steps
                     done += 1
                     if progress is not None:
                         progress(done, total)
+                completion[a:b] = chains.completion
             with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
                 for name, dt, width in members:
                     arr = arrays[name]
@@ -79,6 +83,8 @@ def write_dream_npz(path: str | os.PathLike, rbm: RBM, starts: np.ndarray, steps
                         rows = max(1, _COPY_BYTES // max(1, arr[0].nbytes))
                         for f in range(0, n_frames, rows):
                             m.write(np.ascontiguousarray(arr[f:f + rows]).tobytes())
+                with zf.open("completion.npy", "w", force_zip64=True) as m:
+                    np.lib.format.write_array(m, completion, allow_pickle=False)
             del arrays
         finally:
             for fh in spools.values():

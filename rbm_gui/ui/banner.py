@@ -9,11 +9,12 @@ until read.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QTabWidget, QToolButton
 
 INFO_SECONDS = 8
+MAX_WIDTH = 460       # px: longer messages are elided (whole text in the tooltip and the status bar)
 BANNER_ERROR = "QFrame#banner { background:#5a1a1a; border-radius:3px; } QLabel { color:#ffd7d7; }"
 BANNER_INFO = "QFrame#banner { background:#1d3550; border-radius:3px; } QLabel { color:#dbe9ff; }"
 
@@ -57,6 +58,7 @@ class Banner(QFrame):
         self._text = text
         self.setToolTip(text)
         self.setStyleSheet(BANNER_ERROR if kind == "error" else BANNER_INFO)
+        self.updateGeometry()
         self._elide()
         self.setVisible(bool(text))
         if text and kind != "error":
@@ -68,6 +70,13 @@ class Banner(QFrame):
         line = " ".join(self._text.split())
         width = max(20, self.label.width() - 4)
         self.label.setText(QFontMetrics(self.label.font()).elidedText(line, Qt.ElideRight, width))
+
+    def sizeHint(self) -> QSize:
+        """QTabWidget gives its corner the width of this hint (not the minimum width): the label's
+        hint is tiny (it elides), so without this the banner overflowed the window's right edge."""
+        line = " ".join(self._text.split())
+        wanted = QFontMetrics(self.label.font()).horizontalAdvance(line) + 48
+        return QSize(max(self.minimumWidth(), min(wanted, MAX_WIDTH)), super().sizeHint().height())
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

@@ -12,6 +12,7 @@ from rbm_gui.engine.steer import DEFAULT_LABEL_STRENGTH as LABEL_STRENGTH
 from rbm_gui.app.session import Session
 from rbm_gui.engine.dream import DreamChains
 from rbm_gui.engine.rbm import RBM
+from rbm_gui.engine.tempering import DEFAULT_HOTTEST
 from tests.app.test_view_state import model, shown
 
 
@@ -83,10 +84,11 @@ def test_engine_values_give_a_label_only_to_labelled_models(data):
     c = DreamControls(label=3, temperature=2.0, tempering=True, tempering_k=5)
     plain = c.engine_values(model())
     assert plain == {"label": None, "label_strength": LABEL_STRENGTH, "clamp": None, "temperature": 2.0,
-                     "tempering": 5}
+                     "tempering": 5, "hottest": 2.0 * DEFAULT_HOTTEST, "wander": 0.0}
     assert c.engine_values(labelled_model(data.probes, data.probe_labels))["label"] == 3
-    c.tempering = False
-    assert c.engine_values(model())["tempering"] is None
+    c.update(tempering=False, wander=1.0)
+    assert c.engine_values(model())["tempering"] is None and c.engine_values(model())["hottest"] is None
+    assert c.engine_values(model())["wander"] == 1.0
     with pytest.raises(ValueError):
         c.set_temperature(0)
     with pytest.raises(ValueError):
@@ -116,24 +118,33 @@ def test_the_timeline_keeps_the_last_steps_oldest_first():
     assert t.n_recorded == 6 and t.last_step == 5
     t.push_probs(np.eye(3)[[1, 0, 2]])                  # another chain count starts afresh
     assert t.codes().shape == (3, 4) and list(t.codes()[:, -1]) == [1, 0, 2] and t.n_recorded == 1
+    t.push([7, 8, 9], step=4, span=2)                   # a frame of 2 steps: 2 columns of its class
+    np.testing.assert_array_equal(t.codes(), [[-1, 1, 7, 7], [-1, 0, 8, 8], [-1, 2, 9, 9]])
+    t.push([5, 5, 5], step=14, span=10)                 # more than the length: the whole strip
+    assert (t.codes() == 5).all() and t.latest().tolist() == [5, 5, 5] and t.last_step == 14
 
 
 # ---------------------------------------------------------------------------------------- DreamState
-def test_a_labelled_dream_records_every_steps_most_likely_digit(data):
+def test_a_labelled_dream_records_the_most_likely_digit_of_each_drawn_frame(data):
     s = Session(data=data)
     rbm = labelled_model(data.probes, data.probe_labels)
     shown(s, rbm)
     d = DreamState(s, seed=3, n_chains=6)
     assert d.timeline.n_recorded == 1                   # step 0: the start digits
-    d.step(4)
-    d.step(1)
+    for _ in range(3):
+        d.step(1)                                       # one step a frame: every step is looked at
+    d.step(3)                                           # three in one frame: its class fills 3 columns
     ref = DreamChains(rbm, d.starts, 3)
     expected = [np.argmax(label_probs(ref), axis=1)]
-    for _ in range(5):
+    for k in range(6):
         ref.step(1)
-        expected.append(np.argmax(rbm.label_probs(ref.samples.astype(np.float32)), axis=1))
-    np.testing.assert_array_equal(d.timeline.codes()[:, -6:], np.stack(expected, axis=1))
-    assert d.timeline.last_step == 5 and d.label_probs.shape == (6, 10)
+        if k < 3 or k == 5:
+            expected.append(np.argmax(rbm.label_probs(ref.samples.astype(np.float32)), axis=1))
+    expected[-1:] = expected[-1:] * 3
+    np.testing.assert_array_equal(d.timeline.codes()[:, -7:], np.stack(expected, axis=1))
+    assert (d.timeline.codes()[:, :-7] == -1).all() and d.timeline.n_recorded == 5
+    assert d.timeline.last_step == 6 and d.label_probs.shape == (6, 10)
+    np.testing.assert_array_equal(d.label_probs, label_probs(ref))        # the frame shown, exactly
     np.testing.assert_allclose(d.label_probs.sum(axis=1), 1, atol=1e-5)
     d.reset()
     assert d.timeline.n_recorded == 1 and d.step_count == 0
@@ -159,3 +170,67 @@ def test_controls_chosen_before_a_model_exists_reach_its_chains(data):
     shown(s, model())
     assert d.chains is not None and d.controls.shape == (28, 28) and d.controls.n_clamped == 392
     assert d.unsteered == {"clamp", "temperature"} - steerable(d.chains)
+
+
+# ---------------------------------------------------------------------------------------- hottest, wander
+def test_the_hottest_temperature_is_a_multiple_of_t_and_follows_it(data):
+    s = Session(data=data)
+    shown(s, model())
+    d = DreamState(s)
+    d.controls.update(tempering=True, tempering_k=3, hottest=3.0)
+    np.testing.assert_allclose(d.chains.temperatures, [1.0, 3 ** 0.5, 3.0])
+    d.controls.set_temperature(0.8)                     # the ladder moves with T
+    np.testing.assert_allclose(d.chains.temperatures, [0.8, 0.8 * 3 ** 0.5, 2.4])
+    d.step(3)
+    assert d.unsteered == set() and d.chains.step_count == 3
+    values = d.controls.engine_values(d.rbm)            # the window's export: the same ladder
+    assert values["tempering"] == 3 and values["hottest"] == pytest.approx(2.4) and values["wander"] == 0
+    ref = DreamChains(d.rbm, d.starts, d.seed, **values)
+    np.testing.assert_allclose(ref.temperatures, d.chains.temperatures)
+
+
+def test_wandering_waits_while_tempering_is_on(data):
+    s = Session(data=data)
+    shown(s, model())
+    d = DreamState(s)
+    d.controls.wander = 1.5
+    assert d.chains.wander == 1.5 and d.chains.tempering is None
+    d.step(2)
+    d.controls.tempering = True                         # tempering on: the engine refuses both, wander waits
+    assert d.chains.tempering == 4 and d.chains.wander == 0 and d.unsteered == set()
+    d.controls.wander = 2.0                             # chosen while tempering: still waits
+    assert d.chains.wander == 0
+    d.controls.tempering = False
+    assert d.chains.tempering is None and d.chains.wander == 2.0 and d.step_count == 2
+    d.reset()                                           # fresh chains get every control in a valid order
+    d.controls.tempering = True
+    d.reset()
+    assert d.chains.tempering == 4 and d.chains.wander == 0
+
+
+# ---------------------------------------------------------------------------------------- dream of K
+def test_dreaming_of_a_digit_starts_from_noise_unless_start_digits_were_chosen(data):
+    s = Session(data=data)
+    shown(s, labelled_model(data.probes, data.probe_labels))
+    d = DreamState(s, seed=2)
+    assert d.source == "per-class"
+    d.step(5)
+    d.controls.set_label(4)
+    assert d.source == "noise" and d.step_count == 0 and d.chains.label == 4 and "of 4 from noise" in d.note
+    np.testing.assert_array_equal(d.starts, d.make_starts(784)[0])      # the noise of this seed
+    d.controls.set_label(7)                             # another digit: live, no restart
+    d.step(2)
+    d.controls.set_label(8)
+    assert d.step_count == 2 and d.chains.label == 8
+    d.controls.set_label(None)                          # back to any digit: the default starts again
+    assert d.source == "per-class" and d.chains.label is None
+    d.use_drawn(data.probes[3])                         # chosen start digits are kept
+    d.controls.set_label(4)
+    assert d.source == "drawn" and d.chains.label == 4
+    np.testing.assert_array_equal(d.starts[0], data.probes[3])
+    d.controls.set_label(None)
+    d.source = "per-class"
+    d.controls.set_label(2)
+    d.source = "per-class"                              # picked again by hand after the switch: kept
+    d.controls.set_label(None)
+    assert d.source == "per-class" and d.chains.label is None

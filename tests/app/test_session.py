@@ -119,6 +119,18 @@ def test_a_data_set_that_cannot_load_keeps_the_one_in_use_with_a_message(tmp_pat
     assert s.data is data and s.data_options.source == "mnist-sample" and s.message[1] == "error"
 
 
+def test_a_broken_data_file_is_refused_before_asking_to_replace_the_trained_model(tmp_path):
+    s = small_session(epochs=1)
+    train_epochs(s)
+    W = s.rbm.W.copy()
+    broken = tmp_path / "broken-idx3-ubyte"
+    broken.write_bytes(b"\x00\x00\x08\x03" + b"\x00" * 7)      # an IDX header cut short
+    asked = []
+    assert s.change_setting("data.source", str(broken), approve=lambda text: asked.append(text) or True) == "failed"
+    assert asked == [] and s.message[1] == "error" and s.data_options.source == "mnist-sample"
+    assert s.epochs_done == 1 and np.array_equal(s.rbm.W, W)
+
+
 def test_invalid_combinations_are_kept_but_flagged_and_do_not_train():
     s = small_session()
     s.change_setting("sparsity_cost", 0.5)

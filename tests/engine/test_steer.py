@@ -144,6 +144,37 @@ def test_controls_change_live_and_same_seed_same_frames(starts):
     assert all(np.array_equal(x, y) for x, y in zip(frames, again)) and not np.array_equal(frames[-1], other[-1])
 
 
+def test_wander_moves_chains_between_the_modes_of_a_sticky_model():
+    # two modes: pixels 0-7 on with hidden unit 0, or pixels 8-15 on with hidden unit 1
+    w = np.zeros((16, 2))
+    w[:8, 0] = w[8:, 1] = 3.0
+    w[8:, 0] = w[:8, 1] = -3.0
+    rbm = RBM(w, np.zeros(16), np.full(2, -12.0), (4, 4))
+    start = np.zeros((16, 16), np.float32)
+    start[:, :8] = 1
+
+    def switches(strength):
+        chains, side = DreamChains(rbm, start, 0, wander=strength), []
+        for _ in range(500):
+            chains.step()
+            side.append(chains.samples[:, :8].sum(1) > chains.samples[:, 8:].sum(1))
+        return int((np.diff(np.array(side), axis=0) != 0).sum())
+    plain, wander = switches(0), switches(3.0)
+    assert wander > 2 * plain, (plain, wander)
+
+
+def test_wander_pushes_only_the_hidden_side_so_frames_are_the_models_own_p_v_given_h(starts):
+    from rbm_gui.engine.wander import FastBiases
+    rbm = random_rbm(scale=2.0)
+    fast = FastBiases(starts.shape[0], rbm.n_hidden, 10.0)
+    fast.hidden[:] = -1e4                       # every hidden unit pushed off: h = 0
+    res = steered_step(rbm, starts, np.random.default_rng(0), Controls(), fast=fast)
+    assert np.allclose(res.probs, 1 / (1 + np.exp(-rbm.b)), atol=1e-6)      # P(v | h=0): no visible push
+    fast.hidden[:] = 1e4                        # pushed on: h = 1
+    res = steered_step(rbm, starts, np.random.default_rng(0), Controls(), fast=fast)
+    assert np.allclose(res.probs, 1 / (1 + np.exp(-(rbm.W.sum(1) + rbm.b))), atol=1e-5)
+
+
 def test_data_exports_may_have_more_chains_than_pictures():
     rbm = random_rbm()
     with pytest.raises(ValueError, match="1..16"):
@@ -162,13 +193,15 @@ def test_wander_pushes_chains_away_and_is_off_at_zero(starts):
     a, b = DreamChains(rbm, starts, 3, wander=1.0), DreamChains(rbm, starts, 3, wander=1.0)
     a.step(10)
     b.step(10)
-    assert np.array_equal(a.probs, b.probs) and not np.array_equal(a.probs, off.probs)
-    # a pixel that stays on gets a lower and lower fast bias: fed a fixed state, P(on) falls step by step
+    assert np.array_equal(a.probs, b.probs)
+    # a hidden unit that stays on gets a lower and lower fast bias
     from rbm_gui.engine.wander import DECAY, RATE, FastBiases
-    fast = FastBiases(1, 8, 16)
+    fast = FastBiases(1, 8)
     for _ in range(3):
-        fast.update(np.ones((1, 8), bool), np.ones((1, 16), bool))
-    assert np.allclose(fast.visible, -RATE * (1 + DECAY + DECAY ** 2)) and np.allclose(fast.hidden, fast.visible[:, :8])
+        fast.update(np.ones((1, 8), bool))
+    assert np.allclose(fast.hidden, -RATE * (1 + DECAY + DECAY ** 2))
+    fast.update(np.zeros((1, 8), bool))
+    assert np.allclose(fast.hidden, -RATE * (DECAY + DECAY ** 2 + DECAY ** 3))
     with pytest.raises(ValueError, match="do not combine"):
         DreamChains(rbm, starts, wander=1.0, tempering=3)
     with pytest.raises(ValueError, match="do not combine"):
@@ -186,3 +219,26 @@ def test_wander_pushes_chains_away_and_is_off_at_zero(starts):
     b.set_wander(2.0)
     b.step(10)
     assert np.array_equal(a.probs, b.probs)
+
+
+def test_completion_is_the_mean_of_p_v_given_h_after_the_burn_in(starts):
+    from rbm_gui.engine.dream import MEAN_FROM
+    rbm, mask = random_rbm(), clamp_mask("top", (4, 4))
+    grey = starts.copy()
+    grey[:, 0] = 0.3
+    chains = DreamChains(rbm, grey, 2, clamp=mask, tempering=3)
+    probs = []
+    for _ in range(MEAN_FROM + 20):
+        chains.step()
+        probs.append(chains.probs.copy())
+        if chains.step_count <= MEAN_FROM:
+            assert np.array_equal(chains.completion, chains.probs)        # burning in: the current frame
+    want = np.mean(probs[MEAN_FROM:], axis=0)
+    got = chains.completion
+    assert np.allclose(got, want, atol=1e-6) and np.array_equal(got[:, mask], grey[:, mask])
+    assert np.array_equal(chains.images("mean"), got.reshape(-1, 4, 4))
+    chains.set_clamp(clamp_mask("bottom", (4, 4)))        # a new inpainting: a new burn-in and mean
+    chains.step()
+    assert np.array_equal(chains.completion, chains.probs)
+    chains.reset()
+    assert chains.step_count == 0 and np.array_equal(chains.completion, grey)

@@ -30,7 +30,7 @@ def test_label_clamped_dream_data_of_a_trained_labelled_model(tmp_path, capsys, 
     assert code == 0, err
     assert "wrote dream data" in text
     with np.load(out) as z:
-        assert sorted(z.files) == ["label_probs", "probabilities", "samples"]
+        assert sorted(z.files) == ["completion", "label_probs", "probabilities", "samples"]
         p, s, lp = z["probabilities"], z["samples"], z["label_probs"]
     assert p.shape == s.shape == (9, 4, 784) and lp.shape == (9, 4, 10)
     assert p.dtype == lp.dtype == np.float32 and s.dtype == np.uint8

@@ -42,8 +42,9 @@ def test_npz_holds_the_seeded_chain_with_its_keys_shapes_and_dtypes(tmp_path, ca
     assert code == 0, err
     assert "wrote dream data" in out and "6 frames of 3 chains" in out
     with np.load(tmp_path / "d.npz") as z:
-        assert sorted(z.files) == ["probabilities", "samples"]
-        p, s = z["probabilities"], z["samples"]
+        assert sorted(z.files) == ["completion", "probabilities", "samples"]
+        p, s, c = z["probabilities"], z["samples"], z["completion"]
+    assert c.shape == (3, 784) and c.dtype == np.float32 and np.array_equal(c, p[-1])    # 5 steps: still burning in
     assert p.shape == s.shape == (6, 3, 784) and p.dtype == np.float32 and s.dtype == np.uint8
     ds = load_dataset("mnist-sample", "test")
     starts = start_digits(ds.binarize(), ds.labels, "given", [6, 4, 0], rng=np.random.default_rng([4, PICK_STREAM]))
@@ -81,6 +82,30 @@ def test_clamped_pixels_keep_the_start_in_every_frame(tmp_path, capsys, model):
             s, p = z["samples"], z["probabilities"]
         assert (s[:, :, m] == s[:1, :, m]).all() and (p[:, :, m] == s[:1, :, m]).all()
         assert (s[1:, :, ~m] != s[:1, :, ~m]).any()
+
+
+def test_clamped_dream_completion_is_the_mean_after_the_burn_in_and_the_default_picture(tmp_path, capsys, model):
+    from rbm_gui.engine.dream import MEAN_FROM
+    path, rbm = model
+    steps = MEAN_FROM + 12
+    code, out, err = cli(capsys, "dream", path, "--index", "0:3", "--clamp", "top", "--steps", steps, "--seed", 1,
+                         "--out", tmp_path / "c.npz")
+    assert code == 0 and "tempering 8" in out, err
+    with np.load(tmp_path / "c.npz") as z:
+        p, c = z["probabilities"], z["completion"]
+    m = clamp_mask("top", (28, 28))
+    assert np.allclose(c, p[MEAN_FROM + 1:].mean(axis=0), atol=1e-6) and np.array_equal(c[:, m], p[0][:, m])
+    # the GIF of `--clamp` shows the completion by default; --show probs the chains themselves
+    for show, want in ((None, c), ("probs", p[-1])):
+        extra = [] if show is None else ["--show", show]
+        code, out, err = cli(capsys, "dream", path, "--index", "0:3", "--clamp", "top", "--steps", steps, "--seed", 1,
+                             "--scale", 1, "--no-step-number", "--exact-gif", *extra, "--out", tmp_path / "c.gif")
+        assert code == 0, err
+        with Image.open(tmp_path / "c.gif") as gif:
+            gif.seek(gif.n_frames - 1)
+            last = np.asarray(gif.convert("L"), np.float32)
+        tile = last[:28, :28]
+        assert np.abs(tile - 255 * (1 - want[0].reshape(28, 28))).max() <= 1.5       # ink dark on white
 
 
 def test_picture_and_data_chain_limits(tmp_path, capsys, model):
@@ -138,16 +163,19 @@ def test_labelled_model_data_has_label_probs(tmp_path, test_digits, make_rbm):
 def test_many_chains_run_in_groups_with_bounded_rows(tmp_path, monkeypatch, rbm10):
     monkeypatch.setattr(dream_data, "GROUP_ROWS", 8)
     starts = (np.random.default_rng(0).random((19, 784)) < 0.3).astype(np.float32)
-    dream_data.write_dream_npz(tmp_path / "g.npz", rbm10, starts, 4, seed=3, tempering=2)
+    from rbm_gui.engine.dream import MEAN_FROM
+    steps = MEAN_FROM + 3
+    dream_data.write_dream_npz(tmp_path / "g.npz", rbm10, starts, steps, seed=3, tempering=2)
     with np.load(tmp_path / "g.npz") as z:
-        p = z["probabilities"]
-    assert p.shape == (5, 19, 784)
+        p, c = z["probabilities"], z["completion"]
+    assert p.shape == (steps + 1, 19, 784) and c.shape == (19, 784)
     first = DreamChains(rbm10, starts[:4], 3, tempering=2)      # group 0: 4 chains x 2 temperatures
-    first.step(4)
-    assert np.array_equal(p[-1, :4], first.probs)
+    first.step(steps)
+    assert np.array_equal(p[-1, :4], first.probs) and np.array_equal(c[:4], first.completion)
     last = DreamChains(rbm10, starts[16:], [3, 4], tempering=2)
-    last.step(4)
-    assert np.array_equal(p[-1, 16:], last.probs)
+    last.step(steps)
+    assert np.array_equal(p[-1, 16:], last.probs) and np.array_equal(c[16:], last.completion)
+    assert np.allclose(c, p[MEAN_FROM + 1:].mean(axis=0), atol=1e-6)
 
 
 def test_wander_option(tmp_path, capsys, model):

@@ -37,13 +37,18 @@ def test_stepping_draws_the_engine_chain_states_for_the_seed(qtbot, make_window)
         qtbot.mouseClick(v.step_btn, Qt.LeftButton)
     assert v.step_count == 5 and v.counter.text() == "step 5"
     np.testing.assert_array_equal(v.frame, expected_frame(v, 5, "probs"))
-    np.testing.assert_array_equal(v.image.image, v.frame)          # what the ImageItem shows
+    np.testing.assert_array_equal(v.image.image[..., :3], np.repeat(v.frame[..., None], 3, axis=2))  # as shown
     v.set_show("samples")
     np.testing.assert_array_equal(v.frame, expected_frame(v, 5, "samples"))
     assert set(np.unique(v.frame)) <= {0, 255}
     qtbot.mouseClick(v.reset_btn, Qt.LeftButton)
     assert v.step_count == 0 and v.counter.text() == "step 0"
     np.testing.assert_array_equal(v.frame, expected_frame(v, 0, "samples"))
+    v.step(60)    # the completion: each chain's mean of P(v=1|h) after step 50, as the CLI's --show mean
+    v.set_show("mean")
+    np.testing.assert_array_equal(v.frame, expected_frame(v, 60, "mean"))
+    assert not np.array_equal(v.frame, expected_frame(v, 60, "probs"))
+    qtbot.mouseClick(v.reset_btn, Qt.LeftButton)
     v.set_show("probs")
     v.step(3)     # the same seed gives the same frames again after a reset
     np.testing.assert_array_equal(v.frame, expected_frame(v, 3, "probs"))

@@ -12,7 +12,7 @@ from rbm_gui.engine.dream import DreamChains
 from rbm_gui.engine.dream_frames import dream_frames
 from rbm_gui.io.export import chain_columns, compose_frame
 from rbm_gui.ui.views.dream_view import PANEL_PAD
-from rbm_gui.ui.views.steer_panel import slider_to_temperature, temperature_to_slider
+from rbm_gui.ui.views.steer_panel import SWAP_REFRESH, slider_to_temperature, temperature_to_slider
 from tests.app.test_dream_controls import labelled_model
 from tests.app.test_view_state import shown
 from tests.ui.explorer_helpers import explorer
@@ -61,10 +61,14 @@ def test_the_brush_paints_the_mask_over_the_first_start_digit_with_undo_and_pres
     assert c.mask[14:].all() and not c.mask[:14].any()
     # the mosaic tints the clamped half of every chain
     origin = v.layout().origin(5)
-    assert v.overlays.tint.image[origin[0] + 20, origin[1] + 3, 3] > 0
-    assert v.overlays.tint.image[origin[0] + 3, origin[1] + 3, 3] == 0
+    shown_rgb = v.image.image[..., :3].astype(int)                          # ONE RGBA picture, tint mixed in
+    clamped, free = (origin[0] + 20, origin[1] + 3), (origin[0] + 3, origin[1] + 3)
+    assert v.overlays.tinted[clamped] and not v.overlays.tinted[free]
+    assert shown_rgb[clamped][2] - shown_rgb[clamped][0] > 50                  # bluish
+    assert list(shown_rgb[free]) == [v.frame[free]] * 3                       # the grey as it is
     qtbot.mouseClick(brush.clear_btn, Qt.LeftButton)
-    assert c.mask is None and v.overlays.tint.image is None
+    assert c.mask is None and v.overlays.tinted is None
+    np.testing.assert_array_equal(v.image.image[..., 2], v.frame)             # no tint left
     v.chains_spin.setValue(3)                                              # new starts: the brush follows
     np.testing.assert_array_equal(brush.digit, v.starts[0])
 
@@ -155,6 +159,8 @@ def test_tempering_controls_and_swap_rates(qtbot, make_window):
     v.steer.k_spin.setValue(3)
     assert v.state.controls.tempering and v.state.controls.tempering_k == 3 and v.steer.k_spin.isEnabled()
     v.step(20)
+    qtbot.wait(int(SWAP_REFRESH * 1000) + 20)       # the rates refresh at most every SWAP_REFRESH s
+    v.step(1)
     chains = v.state.chains
     assert chains.tempering == 3 and len(chains.temperatures) == 3 and chains.temperatures[0] == 1.0
     text = v.steer.swap_label.text()
@@ -214,3 +220,38 @@ def test_the_dream_export_is_steered_as_the_panel(qtbot, make_window, tmp_path):
     assert len(frames) == 7
     for got, want in zip(frames, expected):
         np.testing.assert_array_equal(got, want)
+
+
+def test_hottest_and_wander_reach_the_chains_and_exclude_each_other(qtbot, make_window):
+    v = dream(make_window())
+    s = v.steer
+    assert not s.hottest_spin.isEnabled() and s.wander_spin.isEnabled() and s.wander_spin.text() == "off"
+    s.wander_spin.setValue(1.5)
+    assert v.state.chains.wander == 1.5 and not s.temper_check.isEnabled()
+    s.wander_spin.setValue(0)
+    assert v.state.chains.wander == 0 and s.temper_check.isEnabled()
+    s.temper_check.setChecked(True)
+    s.hottest_spin.setValue(3.0)
+    assert s.hottest_spin.isEnabled() and not s.wander_spin.isEnabled()
+    assert v.state.chains.temperatures[-1] == pytest.approx(3.0) and v.state.chains.tempering == 4
+    v.step(1)
+    assert s.swap_label.text().split("\n")[0] == "Temperatures: 1 1.4 2.1 3"
+    c = dream(make_window()).state.controls       # remembered, as temperature and tempering are
+    assert (c.hottest, c.wander) == (3.0, 0.0)
+
+
+def test_playing_fast_and_costly_redraws_less_often_but_keeps_the_speed(qtbot, make_window):
+    from rbm_gui.app.frame_pacing import SLOWEST
+    v = dream(make_window())
+    v.state.update(speed=120, stop_after=100_000)
+    v.play()
+    qtbot.waitUntil(lambda: v.pacer.step_cost is not None and v.pacer.frame_cost is not None, timeout=5_000)
+    assert v.busy_seconds > 0
+    v.pacer.step_cost = 1.0                       # steps that would take the whole thread: the slowest pace
+    qtbot.waitUntil(lambda: v.timer.interval() == round(1000 * SLOWEST), timeout=2_000)
+    s0, f0 = v.step_count, v.frames_drawn
+    qtbot.wait(600)
+    steps, frames = v.step_count - s0, v.frames_drawn - f0
+    v.pause()
+    assert 1 <= frames <= 0.6 / SLOWEST + 2       # ~15 redraws/s
+    assert steps >= 4 * frames                    # ~8 steps a redraw at 120 steps/s

@@ -137,3 +137,14 @@ def test_mp4_export_reads_back(qtbot, make_window, outdir):
         frame = r.get_data(0)
     h, wd = compose_frame(np.zeros((8, 28, 28)), scale=2, step=0).shape
     assert n == 10 and frame.shape[:2] == (h + h % 2, wd + wd % 2)
+
+
+def test_the_dream_export_dialog_offers_what_the_panel_shows_including_the_completion(qtbot, make_window):
+    from rbm_gui.ui.dialogs.export_options import DreamExportDialog
+    w = make_window()
+    w.views["dream"].set_show("mean")
+    assert w.view_states.export.dream_defaults().show == "mean"
+    for show in ("probs", "samples", "mean"):
+        dialog = DreamExportDialog(w, DreamExportOptions("gif", show=show), mp4_ok=False)
+        assert dialog.options().show == show
+        dialog.deleteLater()

@@ -96,6 +96,16 @@ def test_the_banner_can_be_dismissed_is_cleared_by_the_next_action_and_does_not_
     assert not w.banner.isVisible()
 
 
+def test_the_banner_lies_inside_the_window_beside_the_tabs(qtbot, make_window):
+    # seen in a screenshot: the banner sat at the window's right edge, its text cut off
+    w = make_window()
+    w.show_message("Opened a model file with a long enough name to need room in the banner")
+    qtbot.wait(20)
+    b, tabs = w.banner.geometry(), w.tabs
+    assert b.left() >= tabs.tabBar().geometry().right() and b.right() <= tabs.width()
+    assert b.width() > 300 and w.banner.label.text().startswith("Opened a model")
+
+
 def test_closing_while_training_asks_without_delay_and_says_stopping(qtbot, make_window):
     # bug 9: Ctrl+Q while training took ~5 s before the prompt
     w = make_window(TrainingConfig(n_hidden=20, epochs=100_000, batch_size=20))

@@ -41,6 +41,7 @@ class DreamExportDialog(QDialog):
         self.show_ = QComboBox()
         self.show_.addItem("Probabilities P(v=1|h)", "probs")
         self.show_.addItem("Binary samples", "samples")
+        self.show_.addItem("Completion (mean after step 50)", "mean")
         self.show_.setCurrentIndex(max(0, self.show_.findData(defaults.show)))
         form.addRow("Format", self.fmt)
         form.addRow("Gibbs steps", self.steps)

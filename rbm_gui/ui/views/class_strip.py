@@ -11,6 +11,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from rbm_gui.app.class_timeline import ClassTimeline
+from rbm_gui.ui.views.timed_paint import TimedLayoutWidget
 
 #: one colour per class (matplotlib's tab10, which stays distinct for 10 classes)
 CLASS_COLOURS = np.array([(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
@@ -31,6 +32,16 @@ def class_lut() -> np.ndarray:
     return lut
 
 
+def class_rgba(codes: np.ndarray) -> np.ndarray:
+    """(..., 4) uint8 opaque RGBA of uint8 ``codes`` through :func:`class_lut` (looked up here: Qt
+    paints RGBA faster than an indexed image, which pyqtgraph also rebuilds a colour table for)."""
+    return _RGBA[codes].view(np.uint8).reshape(*codes.shape, 4)
+
+
+_RGBA = np.ascontiguousarray(np.concatenate([class_lut(), np.full((256, 1), 255, np.uint8)], axis=1)).view(
+    np.uint32).reshape(256)
+
+
 def legend_html(n_labels: int) -> str:
     return " ".join(f'<span style="color:rgb{class_colour(k)}; font-weight:bold">{k}</span>'
                     for k in range(n_labels))
@@ -39,9 +50,9 @@ def legend_html(n_labels: int) -> str:
 class ClassStrip(QWidget):
     """Draws a :class:`ClassTimeline`; x = steps relative to the newest (0), y = chain number."""
 
-    def __init__(self, parent=None):
+    def __init__(self, paint_clock=None, parent=None):
         super().__init__(parent)
-        self.glw = pg.GraphicsLayoutWidget()
+        self.glw = TimedLayoutWidget(paint_clock)
         self.glw.setBackground((24, 28, 36))
         self.plot = self.glw.addPlot()
         self.plot.setMenuEnabled(False)
@@ -51,7 +62,6 @@ class ClassStrip(QWidget):
         self.plot.setLabel("bottom", "step (0 = now)")
         self.plot.setLabel("left", "chain")
         self.image = pg.ImageItem()
-        self.image.setLookupTable(class_lut())
         self.plot.addItem(self.image)
         self.legend = QLabel()
         self.legend.setStyleSheet("QLabel { background: rgb(24, 28, 36); color: #c8d0dc; padding: 2px 6px; }")
@@ -68,7 +78,7 @@ class ClassStrip(QWidget):
         codes = timeline.codes()
         img = np.ascontiguousarray(np.clip(codes + 1, 0, 255).astype(np.uint8))
         self.codes = img
-        self.image.setImage(img, levels=(0, 255), autoLevels=False)
+        self.image.setImage(class_rgba(img), levels=None, autoLevels=False)
         if img.shape != self._shape:
             self._shape = img.shape
             n, length = img.shape

@@ -2,38 +2,41 @@
 
 Everything the panel shows lives in :class:`rbm_gui.app.dream_state.DreamState` (start digits,
 chains, seed, speed, the play clock); this widget binds its controls to it, draws the chains'
-mosaic as ONE uint8 ImageItem (black ink on white, as in the video) and ticks the clock from a
-QTimer (at most ~60 redraws/s; the state takes as many steps as the wall clock asks for).
+mosaic as ONE RGBA ImageItem (black ink on white, as in the video; clamped pixels tinted) and ticks
+the clock from a QTimer: at most ~60 redraws/s, fewer when steps and redraws would take more than
+their share of the GUI thread (``app/frame_pacing.py``); the state takes as many steps per tick as
+the wall clock asks for, so the speed holds.
 """
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QPushButton, QSpinBox, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from rbm_gui.app.dream_state import DREAM_LIMITS, PANEL_PAD, DreamState  # noqa: F401 (PANEL_PAD: tests)
 from rbm_gui.app.dream_controls import CONTROL_LIMITS
+from rbm_gui.app.frame_pacing import FramePacer
 from rbm_gui.io.export import chain_columns
 from rbm_gui.ui.registry import register_view
 from rbm_gui.ui.binding import bind, persist
 from rbm_gui.ui.views.class_strip import ClassStrip
 from rbm_gui.ui.views.dream_overlays import MosaicOverlays
+from rbm_gui.ui.views.dream_run_page import RunPage
 from rbm_gui.ui.views.steer_panel import SteerPanel, scrolling
+from rbm_gui.ui.views.timed_paint import PaintClock, TimedLayoutWidget
 from rbm_gui.viz.mosaic import MosaicLayout
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 
-#: start sources: (key, combo text)
-START_SOURCES = (("per-class", "One random digit per class"), ("gallery", "Gallery selection"),
-                 ("drawn", "Drawn digit"), ("noise", "Random noise"))
-SHOW_CHOICES = (("probs", "Probabilities P(v=1|h)"), ("samples", "Binary samples"))
 TICK_MS = 16                      # the timer's fastest tick (~60 redraws/s)
+SIDE_WIDTH = 280                  # the controls' column
 STORED = ("source", "n_chains", "speed", "stop_after", "show", "follow")
-STORED_CONTROLS = ("temperature", "tempering", "tempering_k", "label_strength")
+STORED_CONTROLS = ("temperature", "tempering", "tempering_k", "label_strength", "hottest", "wander")
 
 
 class DreamView(QWidget):
@@ -47,6 +50,11 @@ class DreamView(QWidget):
         self.state = state
         self.frame: np.ndarray | None = None        # the uint8 mosaic last drawn
         self.frames_drawn = 0
+        # redraw pacing (app/frame_pacing.py): what steps, drawing and painting cost on this thread
+        self.pacer, self.paint_clock = FramePacer(), PaintClock()
+        self.busy_seconds = 0.0                      # in ticks and paints since the panel was made
+        self._drawing = 0.0                          # seconds drawing within the current tick
+        self._last_frame: float | None = None        # the last tick's drawing time, its paint to come
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.PreciseTimer)
         self.timer.timeout.connect(self._tick)
@@ -61,14 +69,14 @@ class DreamView(QWidget):
         state.connect("playing", self._on_playing)
         state.connect("speed", lambda _v: self.timer.setInterval(self._interval()))
         state.connect("note", self.status.setText)
-        state.controls.connect("mask", lambda _m: self._draw_steering())
+        state.controls.connect("mask", lambda _m: self._show_frame())
         state.controls.connect("tempering", lambda _m: self._draw_steering())
         self.status.setText(state.note)
         self.draw()
 
     # ================================================================== construction
     def _build(self) -> None:
-        self.glw = pg.GraphicsLayoutWidget()
+        self.glw = TimedLayoutWidget(self.paint_clock)
         self.glw.setBackground((24, 28, 36))
         self.glw.ci.setContentsMargins(6, 6, 6, 6)
         self.vb = self.glw.addViewBox(lockAspect=True, invertY=True, enableMenu=False)
@@ -76,7 +84,7 @@ class DreamView(QWidget):
         self.image = pg.ImageItem()
         self.vb.addItem(self.image)
         self.overlays = MosaicOverlays(self.vb)
-        self.strip = ClassStrip()
+        self.strip = ClassStrip(self.paint_clock)
         self.strip.setFixedHeight(150)
         self.steer = SteerPanel(self.state.controls)
 
@@ -85,6 +93,8 @@ class DreamView(QWidget):
         f.setPointSizeF(f.pointSizeF() * 1.6)
         f.setBold(True)
         self.counter.setFont(f)
+        # a fixed size: a new count repaints the label alone, no relayout of the panel (~0.6 ms a frame)
+        self.counter.setFixedSize(SIDE_WIDTH - 8, self.counter.sizeHint().height())
         self.counter.setToolTip("Gibbs steps since the start digits (step 0 = the start itself).")
         self.status = QLabel("")
         self.status.setWordWrap(True)
@@ -100,65 +110,21 @@ class DreamView(QWidget):
         self.reset_btn = QPushButton("Reset")
         self.reset_btn.setToolTip("Back to the start digits, step 0 (the same seed gives the same dream).")
         self.reset_btn.clicked.connect(self.reset)
-        self.new_btn = QPushButton("New digits")
-        self.new_btn.setToolTip("Pick other start digits (and a new seed) and start again.")
-        self.new_btn.clicked.connect(self.new_digits)
         buttons = QHBoxLayout()
         for b in (self.play_btn, self.step_btn, self.reset_btn):
             buttons.addWidget(b)
-
-        self.source_combo = QComboBox()
-        for key, text in START_SOURCES:
-            self.source_combo.addItem(text, key)
-        self.source_combo.setToolTip("Where the chains start: digits of the test split, the gallery's selected "
-                                     "digits, the drawing board's digit, or random pixels.")
-        self.chains_spin = QSpinBox()
-        self.chains_spin.setRange(*DREAM_LIMITS["n_chains"])
-        self.chains_spin.setToolTip("Number of chains, 1-16 (8 = the blog's 2 x 4 grid).")
-        self.seed_spin = QSpinBox()
-        self.seed_spin.setRange(*DREAM_LIMITS["seed"])
-        self.seed_spin.setToolTip("Seed of the start-digit choice and of the chains: the same seed, the same dream.")
-        self.speed_spin = QSpinBox()
-        self.speed_spin.setRange(*DREAM_LIMITS["speed"])
-        self.speed_spin.setSuffix(" steps/s")
-        self.speed_spin.setToolTip("Gibbs steps per second while playing (1-120).")
-        self.stop_spin = QSpinBox()
-        self.stop_spin.setRange(*DREAM_LIMITS["stop_after"])
-        self.stop_spin.setGroupSeparatorShown(True)
-        self.stop_spin.setSuffix(" steps")
-        self.stop_spin.setToolTip("Playing stops after this many steps (up to 100,000); Step still works.")
-        self.show_combo = QComboBox()
-        for key, text in SHOW_CHOICES:
-            self.show_combo.addItem(text, key)
-        self.show_combo.setToolTip("Draw the visible probabilities (smooth) or the sampled binary visibles.")
-        self.follow_check = QCheckBox("Follow training")
-        self.follow_check.setToolTip("While the model trains, the chains continue with its newest snapshot.")
-
-        box = QGroupBox("Start")
-        form = QFormLayout(box)
-        form.addRow("Digits", self.source_combo)
-        form.addRow("Chains", self.chains_spin)
-        form.addRow("Seed", self.seed_spin)
-        form.addRow(self.new_btn)
-        run = QGroupBox("Run")
-        rform = QFormLayout(run)
-        rform.addRow("Speed", self.speed_spin)
-        rform.addRow("Stop after", self.stop_spin)
-        rform.addRow("Show", self.show_combo)
-        rform.addRow(self.follow_check)
-        settings = QWidget()
-        stl = QVBoxLayout(settings)
-        stl.setContentsMargins(2, 2, 2, 2)
-        stl.addWidget(run)
-        stl.addWidget(box)
-        stl.addStretch(1)
+        page = RunPage()
+        (self.source_combo, self.chains_spin, self.seed_spin, self.speed_spin, self.stop_spin, self.show_combo,
+         self.follow_check, self.new_btn) = (page.source_combo, page.chains_spin, page.seed_spin, page.speed_spin,
+                                             page.stop_spin, page.show_combo, page.follow_check, page.new_btn)
+        self.new_btn.clicked.connect(self.new_digits)
         # the steering controls on a second page: the mosaic keeps its width in the window
         self.side_tabs = QTabWidget()
-        self.side_tabs.addTab(settings, "Run")
+        self.side_tabs.addTab(page, "Run")
         self.side_tabs.addTab(scrolling(self.steer), "Steer")
 
         side = QWidget()
-        side.setFixedWidth(280)
+        side.setFixedWidth(SIDE_WIDTH)
         sl = QVBoxLayout(side)
         sl.setContentsMargins(4, 4, 4, 4)
         sl.addWidget(self.counter)
@@ -218,13 +184,27 @@ class DreamView(QWidget):
         self.pause() if self.playing else self.play()
 
     def _interval(self) -> int:
-        return max(TICK_MS, int(1000 / self.state.speed))
+        paced = self.pacer.interval(self.state.speed) if self.state.playing else 0.0
+        return max(TICK_MS, int(1000 / self.state.speed), round(1000 * paced))
 
     def _tick(self) -> None:
-        self.state.tick()
+        """The steps the clock asks for and a redraw; the next tick when the pacer says."""
+        painted, self.paint_clock.seconds = self.paint_clock.seconds, 0.0
+        if self._last_frame is not None:
+            self.pacer.add_frame(self._last_frame + painted)
+        t0, self._drawing = time.perf_counter(), 0.0
+        n = self.state.tick()
+        spent = time.perf_counter() - t0
+        self.busy_seconds += spent + painted
+        self.pacer.add_steps(n, spent - self._drawing)
+        self._last_frame = self._drawing if self._drawing else None
+        interval = self._interval()      # a new interval restarts the timer: only for a real change
+        if self.state.playing and abs(interval - self.timer.interval()) > 0.15 * self.timer.interval():
+            self.timer.setInterval(interval)
 
     def _on_playing(self, playing: bool) -> None:
         if playing:
+            self.paint_clock.seconds, self._last_frame = 0.0, None     # paints before Play are not frames
             self.timer.start(self._interval())
         else:
             self.timer.stop()
@@ -240,6 +220,11 @@ class DreamView(QWidget):
             self._update_labels()
 
     def draw(self) -> None:
+        t0 = time.perf_counter()
+        self._draw()
+        self._drawing += time.perf_counter() - t0
+
+    def _draw(self) -> None:
         frame = self.state.frame()
         self._update_labels()
         self._draw_steering()
@@ -249,12 +234,18 @@ class DreamView(QWidget):
             return
         relayout = self.frame is None or self.frame.shape != frame.shape
         self.frame = frame
-        self.image.setImage(frame, levels=(0, 255), autoLevels=False)
+        self._show_frame()
         if relayout:
             h, w = frame.shape
             self.vb.setRange(QRectF(0, 0, w, h), padding=0.02)
         self.frames_drawn += 1
         self.frameDrawn.emit(self.state.step_count)
+
+    def _show_frame(self) -> None:
+        """The frame as ONE RGBA image, the clamped pixels tinted (dream_overlays: cheaper to paint)."""
+        if self.frame is not None:
+            rgba = self.overlays.rgba(self.frame, self.layout(), self.state.controls.mask)
+            self.image.setImage(rgba, levels=None, autoLevels=False)
 
     def layout(self) -> MosaicLayout | None:
         """Where each chain's tile sits in the mosaic (None without chains)."""
@@ -265,7 +256,6 @@ class DreamView(QWidget):
         """Mask tint, per-chain digits, class strip, label choices, swap rates, the mask brush's digit."""
         st, layout = self.state, self.layout()
         n_labels = 0 if st.rbm is None else st.rbm.n_labels
-        self.overlays.draw_mask(layout, st.controls.mask)
         self.overlays.draw_labels(layout, st.label_probs if n_labels else None)
         self.strip.setVisible(n_labels > 0)
         if n_labels:

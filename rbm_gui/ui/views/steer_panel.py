@@ -8,17 +8,22 @@ ladder come from the chains (``swap_rates``, ``temperatures``) when the engine h
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout,
                                QLabel, QPushButton, QScrollArea, QSlider, QSpinBox, QVBoxLayout, QWidget)
 
-from rbm_gui.app.dream_controls import LABEL_STRENGTH_RANGE, TEMPERATURE_RANGE, TEMPERING_RANGE, DreamControls
+from rbm_gui.app.dream_controls import (HOTTEST_RANGE, LABEL_STRENGTH_RANGE, TEMPERATURE_RANGE, TEMPERING_RANGE,
+                                        WANDER_RANGE, DreamControls)
 from rbm_gui.ui.binding import Binding, bind
 from rbm_gui.ui.views.mask_brush import MaskBrush
 
 SLIDER_STEPS = 100           # slider positions per decade of temperature
+#: seconds between two refreshes of the swap rates while they run (a new text relayouts the column:
+#: ~0.5 ms, as much as a tenth of a frame); a new ladder shows at once
+SWAP_REFRESH = 0.25
 ANY_LABEL = -1               # the label combo's "any" item
 
 
@@ -86,16 +91,34 @@ class SteerPanel(QWidget):
         self.temper_check = QCheckBox("Parallel tempering")
         self.temper_check.setToolTip("Run K copies of every chain on a ladder of temperatures from T up, and swap "
                                      "neighbours' states (Metropolis): hot copies cross between digits, the "
-                                     "chains shown stay at T.")
+                                     "chains shown stay at T. Not with Wander (set it off first).")
         self.k_spin = QSpinBox()
         self.k_spin.setRange(*TEMPERING_RANGE)
         self.k_spin.setPrefix("K = ")
         self.k_spin.setToolTip("Number of temperatures of the ladder.")
-        bind(controls, "tempering", self.temper_check)
-        bind(controls, "tempering_k", self.k_spin)
-        controls.connect("tempering", lambda _v: self.k_spin.setEnabled(controls.tempering))
-        self.k_spin.setEnabled(controls.tempering)
+        self.hottest_spin = QDoubleSpinBox()
+        self.hottest_spin.setRange(*HOTTEST_RANGE)
+        self.hottest_spin.setSingleStep(0.5)
+        self.hottest_spin.setDecimals(1)
+        self.hottest_spin.setPrefix("x ")
+        self.hottest_spin.setToolTip("The ladder's hottest temperature as a multiple of T (rbm-gui dream --hottest "
+                                     "gives it absolute): hotter crosses between digits more, but fewer swaps "
+                                     "are accepted.")
+        self.wander_spin = QDoubleSpinBox()
+        self.wander_spin.setRange(*WANDER_RANGE)
+        self.wander_spin.setSingleStep(0.5)
+        self.wander_spin.setDecimals(1)
+        self.wander_spin.setSpecialValueText("off")
+        self.wander_spin.setToolTip("Wander (rbm-gui dream --wander): fast biases push each chain away from where "
+                                    "it has just been, so it moves on from digit to digit, but strokes break up and "
+                                    "the frames no longer sample the model. Not with parallel tempering.")
+        for name, w in (("tempering", self.temper_check), ("tempering_k", self.k_spin),
+                        ("hottest", self.hottest_spin), ("wander", self.wander_spin)):
+            bind(controls, name, w)
+        controls.connect("tempering", lambda _v: self._enable_mixing())
+        controls.connect("wander", lambda _v: self._enable_mixing())
         self.swap_label = QLabel()
+        self._swap_head, self._swap_time = None, 0.0
         self.swap_label.setWordWrap(True)
         self.swap_label.setStyleSheet("color:#9aa4b2;")
         self.support_label = QLabel()
@@ -115,7 +138,9 @@ class SteerPanel(QWidget):
         mix = QGroupBox("Mixing")
         ml = QFormLayout(mix)
         ml.addRow(self.temper_check, self.k_spin)
+        ml.addRow("Hottest", self.hottest_spin)
         ml.addRow(self.swap_label)
+        ml.addRow("Wander", self.wander_spin)
         clamp = QGroupBox("Clamp pixels (inpainting)")
         cl = QVBoxLayout(clamp)
         cl.addWidget(self.brush)
@@ -128,8 +153,17 @@ class SteerPanel(QWidget):
         lay.addWidget(self.support_label)
         lay.addStretch(1)
         self._on_temperature(controls.temperature)
+        self._enable_mixing()
 
     # ------------------------------------------------------------------ state -> widgets
+    def _enable_mixing(self) -> None:
+        """K and the hottest T with tempering on; tempering and wandering exclude each other."""
+        c = self.controls
+        self.k_spin.setEnabled(c.tempering)
+        self.hottest_spin.setEnabled(c.tempering)
+        self.wander_spin.setEnabled(not c.tempering)
+        self.temper_check.setEnabled(c.tempering or not c.wander)
+
     def _on_temperature(self, t: float) -> None:
         if slider_to_temperature(self.temp_slider.value()) != t:     # not the slider's own edit
             blocked = self.temp_slider.blockSignals(True)
@@ -166,13 +200,16 @@ class SteerPanel(QWidget):
         rates = getattr(chains, "swap_rates", None)
         temps = getattr(chains, "temperatures", None)
         if not self.controls.tempering:
-            self.swap_label.setText("Plain Gibbs sampling.")
+            head, text = "plain", "Plain Gibbs sampling."
         elif rates is None or temps is None:
-            self.swap_label.setText("No swap yet.")
+            head, text = "none", "No swap yet."
         else:
-            ladder = " ".join(f"{t:.2g}" for t in np.asarray(temps))
-            swaps = " ".join(f"{r:.0%}" for r in np.asarray(rates))
-            self.swap_label.setText(f"Temperatures: {ladder}\nSwaps accepted: {swaps}")
+            head = "Temperatures: " + " ".join(f"{t:.2g}" for t in np.asarray(temps))
+            text = head + "\nSwaps accepted: " + " ".join(f"{r:.0%}" for r in np.asarray(rates))
+        now = time.monotonic()
+        if text != self.swap_label.text() and (head != self._swap_head or now - self._swap_time >= SWAP_REFRESH):
+            self.swap_label.setText(text)
+            self._swap_head, self._swap_time = head, now
 
     def show_support(self, missing: set[str]) -> None:
         """Say which chosen controls the dream engine of this build cannot apply."""

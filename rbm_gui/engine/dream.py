@@ -44,7 +44,10 @@ class DreamChains:
     step count and states): ``label`` (labelled models; ``label_strength`` a > 1 sharpens it), ``clamp`` ((n_visible,) bool, True = the
     pixel keeps the START's value), ``temperature`` (> 0, divides the energy), ``tempering`` (None,
     0 or 1 = plain Gibbs; K >= 2 = K replicas per chain from ``temperature`` up to ``hottest``,
-    default ``DEFAULT_HOTTEST`` x temperature; the chains shown are those at ``temperature``),
+    default ``DEFAULT_HOTTEST`` x temperature; the chains shown are those at ``temperature``; a clamped
+    label keeps its full weight, that of ``temperature``, in every replica: hot replicas cross strokes
+    fast but stay in the asked class, and the shown chains still sample exactly; ``temper_label=True``
+    divides it by each replica's temperature too, as before — measured slower to mix),
     ``wander`` (0 = off; > 0: repulsive fast biases of that strength make the chains move on from
     digit to digit, ``engine/wander.py``; not with tempering).
 
@@ -59,13 +62,15 @@ class DreamChains:
     def __init__(self, rbm: RBM, starts: np.ndarray, seed: int | None = None, *, label: int | None = None,
                  label_strength: float = 1.0,
                  clamp: np.ndarray | None = None, temperature: float = 1.0, tempering: int | None = None,
-                 hottest: float | None = None, wander: float = 0.0, max_chains: int = MAX_CHAINS):
+                 hottest: float | None = None, wander: float = 0.0, max_chains: int = MAX_CHAINS,
+                 temper_label: bool = False):
         self._rbm = rbm
         self._max_chains = int(max_chains)
         self._starts = self._checked_starts(starts)
         self._seed = seed
         self._controls = check_controls(rbm, label, clamp, temperature, label_strength)
         self._hottest = hottest
+        self._temper_label = bool(temper_label)
         self._k = self._checked_k(tempering)
         self._wander = self._checked_wander(wander, self._k)
         self.reset()
@@ -261,9 +266,10 @@ class DreamChains:
         m = self.n_chains
         for _ in range(int(n)):
             pt = self._pt
+            label_beta = None if pt is None or self._temper_label else pt.betas[0]
             res = steered_step(self._rbm, self._v, self._rng, self._controls, y=self._y,
                                clamp_values=self._clamp_values, beta=None if pt is None else pt.beta_rows,
-                               energy=pt is not None, fast=self._fast)
+                               energy=pt is not None, fast=self._fast, label_beta=label_beta)
             if pt is not None:
                 pt.swap(res, self._rng)
                 # the shown rows may hold states from hotter replicas now: draw them at temperature

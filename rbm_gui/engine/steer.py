@@ -31,7 +31,7 @@ CLAMP_SIDES = ("top", "bottom", "left", "right")
 MAX_LABEL_STRENGTH = 10.0
 #: the measured default strength of a clamped label (CLI and panel): benchmarks/dream_quality.py,
 #: docs/engine-notes.md
-DEFAULT_LABEL_STRENGTH = 4.0
+DEFAULT_LABEL_STRENGTH = 3.0
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def _sample_softmax(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def steered_step(rbm: RBM, v: np.ndarray, rng: np.random.Generator, controls: Controls, *,
                  y: np.ndarray | None = None, clamp_values: np.ndarray | None = None, beta=None,
-                 energy: bool = False, fast=None) -> StepResult:
+                 energy: bool = False, fast=None, label_beta: float | None = None) -> StepResult:
     """One Gibbs step v -> h -> (v', y') under ``controls``.
 
     v : (N, n_visible) current visible input (bool or float32 in [0, 1])
@@ -148,6 +148,10 @@ def steered_step(rbm: RBM, v: np.ndarray, rng: np.random.Generator, controls: Co
     beta : inverse temperature, a scalar or (N, 1) per row (tempering); default 1/controls.temperature
     energy : also return E(v', y', h) (unscaled) per row, for tempering swaps
     fast : ``wander.FastBiases`` of the rows (added to the hidden input, then updated), or None
+    label_beta : with a clamped label, a scalar inverse temperature for the label's term alone (the
+        rest of the energy is scaled by ``beta``): tempering keeps the label at the shown temperature in
+        the hot replicas; ``energy`` then leaves the label's term out (it is the same in every replica,
+        so the swap test needs only the rest)
     """
     labelled = rbm.n_labels > 0
     if beta is None:
@@ -161,11 +165,15 @@ def steered_step(rbm: RBM, v: np.ndarray, rng: np.random.Generator, controls: Co
     x_h = np.asarray(v).astype(DTYPE, copy=False) @ rbm.W
     x_h += rbm.c
     guide = controls.label_strength if controls.label is not None else 1.0
-    if labelled and y is not None:
+    fixed_label = labelled and controls.label is not None and label_beta is not None
+    if labelled and y is not None and not fixed_label:
         x_h += (y * np.float32(guide) if guide != 1.0 else y) @ rbm.U
     if fast is not None:
         x_h += fast.hidden
-    h = rng.random(x_h.shape, dtype=DTYPE) < sigmoid(_scale(x_h, beta), out=x_h)
+    _scale(x_h, beta)
+    if fixed_label:
+        x_h += np.float32(guide * label_beta) * rbm.U[controls.label]
+    h = rng.random(x_h.shape, dtype=DTYPE) < sigmoid(x_h, out=x_h)
     hf = h.astype(DTYPE)
     x_v = hf @ rbm.W.T
     x_v += rbm.b
@@ -189,6 +197,6 @@ def steered_step(rbm: RBM, v: np.ndarray, rng: np.random.Generator, controls: Co
     if energy:
         vin = np.asarray(v_in, dtype=np.float64)
         e = -np.einsum("ij,ij->i", vin, x_v.astype(np.float64)) - hf.astype(np.float64) @ rbm.c.astype(np.float64)
-        if labelled:
+        if labelled and not fixed_label:
             e -= np.einsum("ij,ij->i", y.astype(np.float64), (guide * (hf @ rbm.U.T) + rbm.d).astype(np.float64))
     return StepResult(p, s, v_in, y if labelled else None, e, x_v)

@@ -8,6 +8,7 @@ import pytest
 from rbm_gui.engine.dream import DreamChains
 from rbm_gui.engine.numerics import softplus
 from rbm_gui.engine.rbm import RBM
+from rbm_gui.engine.steer import Controls, steered_step
 from rbm_gui.engine.tempering import ladder
 
 
@@ -77,9 +78,11 @@ def test_tempering_with_label_pixel_clamp_and_temperature_is_exact():
     mask = np.array([True, False, False, False, False, True])
     start = np.tile([1, 0, 0, 0, 0, 0], (16, 1)).astype(np.float32)
     states, exact = exact_visible(rbm, T=1.3, label=1, clamp=mask, clamp_values=start[0])
-    chains = DreamChains(rbm, start, 4, label=1, clamp=mask, temperature=1.3, tempering=4, hottest=5.0)
-    got = empirical(chains, states, 1200)
-    assert 0.5 * np.abs(got - exact).sum() < 0.05
+    for temper_label in (True, False):         # the label tempered with the rest, or kept at T (default)
+        chains = DreamChains(rbm, start, 4, label=1, clamp=mask, temperature=1.3, tempering=4, hottest=5.0,
+                             temper_label=temper_label)
+        got = empirical(chains, states, 1200)
+        assert 0.5 * np.abs(got - exact).sum() < 0.05
     # label strength a: the exact distribution of the model whose U[label] is a times larger
     sharp = RBM(rbm.W, rbm.b, rbm.c, rbm.image_shape, U=rbm.U * 3.0, d=rbm.d)
     states, exact = exact_visible(rbm, label=1)
@@ -92,6 +95,26 @@ def test_tempering_with_label_pixel_clamp_and_temperature_is_exact():
     assert chains.label_strength == 3.0
     assert 0.5 * np.abs(empirical(chains, states, 1200) - exact3).sum() < 0.05
     assert chains.label_probs.shape == (16, 3)
+
+
+def test_hot_replicas_keep_the_clamped_label_at_the_shown_temperature():
+    rng = np.random.default_rng(0)
+    rbm = RBM(rng.normal(0, 1, (6, 4)), rng.normal(0, 0.5, 6), rng.normal(0, 0.5, 4), (2, 3),
+              U=rng.normal(0, 2, (3, 4)), d=rng.normal(0, 0.5, 3))
+    v = rng.random((4, 6)) < 0.5
+    beta = np.array([[1.0], [1.0], [0.25], [0.25]], dtype=np.float32)
+    controls = Controls(label=2, label_strength=3.0, temperature=1.0)
+    res = steered_step(rbm, v, np.random.default_rng(5), controls, beta=beta, energy=True, label_beta=1.0)
+    x = v.astype(np.float64) @ rbm.W + rbm.c
+    for kept, label_x in ((True, 3.0 * rbm.U[2]), (False, beta * 3.0 * rbm.U[2])):   # kept at T=1 / tempered
+        ph = 1 / (1 + np.exp(-(beta * x + label_x)))
+        h = (np.random.default_rng(5).random(ph.shape, dtype=np.float32) < ph).astype(np.float64)
+        if kept:
+            assert np.allclose(res.x_v, h @ rbm.W.T + rbm.b, atol=1e-5)
+            # the swap energy leaves out the label's term: it is the same in every replica
+            assert np.allclose(res.energy, -(res.v_in * (h @ rbm.W.T + rbm.b)).sum(1) - h @ rbm.c, atol=1e-4)
+        else:                                  # the hot rows would have drawn other hidden states
+            assert not np.allclose(res.x_v[2:], (h @ rbm.W.T + rbm.b)[2:], atol=1e-5)
 
 
 def test_free_labels_with_tempering_match_the_joint():

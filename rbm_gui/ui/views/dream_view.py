@@ -36,7 +36,8 @@ pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 TICK_MS = 16                      # the timer's fastest tick (~60 redraws/s)
 SIDE_WIDTH = 280                  # the controls' column
 STORED = ("source", "n_chains", "speed", "stop_after", "show", "follow")
-STORED_CONTROLS = ("temperature", "tempering", "tempering_k", "label_strength", "hottest", "wander")
+#: not "tempering" itself: it follows the clamped label / mask (app/dream_controls.py)
+STORED_CONTROLS = ("temperature", "tempering_k", "label_strength", "hottest", "wander")
 
 
 class DreamView(QWidget):

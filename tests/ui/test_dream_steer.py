@@ -261,3 +261,15 @@ def test_playing_fast_and_costly_redraws_less_often_but_keeps_the_speed(qtbot, m
     v.pause()
     assert 1 <= frames <= 0.6 / SLOWEST + 2       # ~15 redraws/s
     assert steps >= 4 * frames                    # ~8 steps a redraw at 120 steps/s
+
+
+def test_dream_of_a_digit_tempers_and_its_automatic_noise_start_is_not_remembered(qtbot, make_window):
+    w = make_window()
+    v = dream(w)
+    shown(w.session, labelled_model(w.session.data.probes, w.session.data.probe_labels))
+    assert v.state.source == "per-class" and not v.steer.temper_check.isChecked()
+    v.steer.label_combo.setCurrentIndex(1 + 3)
+    assert v.state.source == "noise"                     # dreaming of 3 from noise, as --label
+    assert v.steer.temper_check.isChecked() and v.state.chains.tempering == STEERED_TEMPERING
+    second = dream(make_window())                        # a new window on the same settings file
+    assert second.state.source == "per-class" and not second.state.controls.tempering

@@ -60,7 +60,7 @@ class DreamView(QWidget):
         self.timer.setTimerType(Qt.PreciseTimer)
         self.timer.timeout.connect(self._tick)
         self._build()
-        persist(state, settings, "dream", STORED, DREAM_LIMITS)
+        persist(state, settings, "dream", STORED, DREAM_LIMITS, skip=lambda: state.switching)
         persist(state.controls, settings, "dream", STORED_CONTROLS, CONTROL_LIMITS)
         for name, w in (("source", self.source_combo), ("n_chains", self.chains_spin), ("seed", self.seed_spin),
                         ("speed", self.speed_spin), ("stop_after", self.stop_spin), ("show", self.show_combo),

@@ -1,6 +1,6 @@
 """The dream panel's cost per Gibbs step with the steering controls on, against the bare engine step
 in the same run: 16 chains, a labelled model of 500 hidden units (label clamped, half the pixels
-clamped, T = 0.8, tempering K = 4), idle and while a training thread runs a model of the same size.
+clamped, T = 0.8, tempering with the K a clamped label switches on: 8, or --tempering-k), idle and while a training thread runs a model of the same size.
 
 Three figures per case, in the same run:
 * engine: DreamChains.step alone (one BLAS thread, as the panel runs it), ms per step;
@@ -11,7 +11,7 @@ Three figures per case, in the same run:
   clock-driven tick, the view's redraw pacing): steps/s reached, redraws/s, the share of the wall
   time its ticks and paints took (the view's own count) and the GUI thread's CPU time / wall time.
 
-Usage: QT_QPA_PLATFORM=offscreen python benchmarks/dream_panel_speed.py [--hidden 500] [--steps 240]
+Usage: QT_QPA_PLATFORM=offscreen python benchmarks/dream_panel_speed.py [--hidden 500] [--steps 240] [--tempering-k K]
        [--seconds 3]
 """
 
@@ -38,6 +38,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--hidden", type=int, default=500)
     ap.add_argument("--steps", type=int, default=240)
+    ap.add_argument("--tempering-k", type=int, default=None,
+                    help="temperatures of the steered panel (default: the panel's, as a clamped label sets it)")
     ap.add_argument("--seconds", type=float, default=3.0)
     args = ap.parse_args()
     from PySide6.QtCore import QEventLoop, QTimer
@@ -66,7 +68,9 @@ def main() -> None:
         view.show()
         app.processEvents()
         if steer:
-            state.controls.update(label=3, temperature=0.8, tempering=True, tempering_k=4)
+            state.controls.update(label=3, temperature=0.8)       # a clamped label switches tempering on
+            if args.tempering_k:
+                state.controls.update(tempering=True, tempering_k=args.tempering_k)
             state.controls.preset("top")
         return state, view
 
@@ -74,8 +78,8 @@ def main() -> None:
     plain_rbm = RBM(lab.W, lab.b, lab.c, (28, 28)).snapshot()
     panels = {"plain": panel_for(plain_rbm, False), "steered": panel_for(lab, True)}
     print(f"{args.hidden} hidden units, 16 chains, {args.steps} steps. plain = unlabelled model, no control "
-          f"(the panel before steering); steered = labelled, label 3, top half clamped, T 0.8, tempering K 4 "
-          f"(not applied: {sorted(panels['steered'][0].unsteered) or 'none'})")
+          f"(the panel before steering); steered = labelled, label 3, top half clamped, T 0.8, tempering K "
+          f"{panels['steered'][0].controls.tempering_k} (not applied: {sorted(panels['steered'][0].unsteered) or 'none'})")
 
     def engine(state) -> float:
         chains = state.chains

@@ -9,6 +9,10 @@ other in the engine (one samples the model, the other leaves it on purpose): wit
 chosen wander strength waits (0 is handed over) until tempering is switched off. An engine without a setter leaves that control
 out; :func:`steerable` says which ones the chains take, so the panel can grey the others.
 
+As with ``rbm-gui dream --label/--clamp``, clamping the label or pixels switches tempering on (K =
+``STEERED_TEMPERING``) unless the user set tempering or wandering; back to free dreams it goes off again:
+plain Gibbs with a clamped label is judged the asked digit in almost no frame (docs/engine-notes.md).
+
 The clamp mask is a (h, w) bool picture, True = the pixel keeps its start value at every step
 (inpainting). It is edited by brush strokes (:mod:`rbm_gui.viz.canvas`), half-image presets and
 clear; each edit can be undone (a stack of the previous masks: 784 bytes each, so keeping 50 is cheap).
@@ -28,6 +32,8 @@ from rbm_gui.viz.canvas import stroke
 
 TEMPERATURE_RANGE = (0.5, 5.0)
 TEMPERING_RANGE = (2, 8)
+#: tempering switched on by a clamped label or mask: the CLI's default then (STEERED_TEMPERING there)
+STEERED_TEMPERING = 8
 #: the hottest temperature of the ladder as a multiple of T (the CLI's --hottest is absolute:
 #: a ratio stays valid while the temperature slider moves)
 HOTTEST_RANGE = (1.1, 10.0)
@@ -47,7 +53,7 @@ class DreamControls(State):
     label_strength = Prop(LABEL_STRENGTH, "weight of the clamped label (1 = exact P(v|y), > 1 sharpened)")
     temperature = Prop(1.0, "T > 0: every conditional's pre-activation is divided by T")
     tempering = Prop(False, "parallel tempering on (K temperatures, neighbour swaps)")
-    tempering_k = Prop(4, "number of temperatures of the tempering ladder")
+    tempering_k = Prop(STEERED_TEMPERING, "number of temperatures of the tempering ladder")
     hottest = Prop(DEFAULT_HOTTEST, "the ladder's hottest temperature, as a multiple of the temperature T")
     wander = Prop(0.0, "wandering strength (0 = off): fast biases push each chain on (not with tempering)")
     mask = Prop(None, "(h, w) read-only bool clamp mask, or None (no pixel clamped)")
@@ -56,6 +62,31 @@ class DreamControls(State):
         super().__init__(**values)
         self.shape = tuple(shape)
         self._undo: list[np.ndarray | None] = []
+        # tempering switched on by steering / set by the user (then steering leaves it alone)
+        self._auto = self._user_tempering = self._auto_setting = False
+        self.connect("tempering", self._on_tempering)
+        for name in ("label", "mask", "wander"):
+            self.connect(name, lambda _v: self._auto_tempering())
+
+    # ------------------------------------------------------------------ tempering follows steering
+    @property
+    def steered(self) -> bool:
+        return self.label is not None or self.mask is not None
+
+    def _on_tempering(self, _on) -> None:
+        if not self._auto_setting:
+            self._user_tempering, self._auto = True, False
+
+    def _auto_tempering(self) -> None:
+        if self._user_tempering:
+            return
+        on = self.steered and not self.wander
+        if on != self.tempering and (on or self._auto):
+            self._auto_setting = True
+            try:
+                self.tempering, self._auto = on, on
+            finally:
+                self._auto_setting = False
 
     # ------------------------------------------------------------------ checking
     def set_temperature(self, t: float) -> None:

@@ -65,7 +65,7 @@ class DreamState(State):
         self.unsteered: set[str] = set()            # chosen controls the engine could not take
         self.controls.connect(ANY, self._on_control)
         self.controls.connect("label", self._on_label)
-        self._label_noise = self._switching = False  # the source went to noise for a clamped label
+        self._label_noise = self.switching = False  # switching: the source changes by itself (not stored)
         # the chains sample from the effective model (forced units applied); a new override
         # reaches running chains at once, following or not
         session.connect("model", lambda _m: self._on_model(session.effective_model))
@@ -75,7 +75,7 @@ class DreamState(State):
         session.connect("selected_digit", self._on_digit)
         for name in ("source", "n_chains", "seed"):
             self.connect(name, lambda _v: self.restart())
-        self.connect("source", lambda _v: setattr(self, "_label_noise", self._switching))
+        self.connect("source", lambda _v: setattr(self, "_label_noise", self.switching))
         self.connect("show", lambda _v: self.frame_changed.emit())
         self.connect("speed", lambda _v: self._rebase())
         self.connect("stop_after", self._on_stop_after)
@@ -246,9 +246,9 @@ class DreamState(State):
             self._switch_source("per-class")
 
     def _switch_source(self, source: str) -> None:
-        self._switching = True
+        self.switching = True
         self.source = source                # restarts
-        self._switching = False
+        self.switching = False
 
     def _record(self, span: int = 1) -> None:
         self.label_probs = label_probs(self.chains)

@@ -73,14 +73,15 @@ def bind(state: State, name: str, widget) -> None:
     state.connect(name, lambda _value: binding.refresh())
 
 
-def persist(state: State, settings, prefix: str, names, limits: dict | None = None) -> None:
-    """Restore ``names`` of ``state`` from ``settings`` (bad values ignored) and store every change."""
+def persist(state: State, settings, prefix: str, names, limits: dict | None = None, skip=None) -> None:
+    """Restore ``names`` of ``state`` from ``settings`` (bad values ignored) and store every change
+    (but those made while ``skip()`` is true: changes the state made by itself)."""
     if settings is None:
         return
     names = tuple(names)
     restore_values(state, {n: settings.value(f"{prefix}/{n}") for n in names}, limits)
 
     def store(name, value):
-        if name in names:
+        if name in names and not (skip is not None and skip()):
             settings.setValue(f"{prefix}/{name}", ("true" if value else "false") if isinstance(value, bool) else value)
     state.connect(ANY, store)

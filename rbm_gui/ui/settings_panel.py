@@ -30,6 +30,7 @@ LABELS = {
     "pcd": "Persistent CD (PCD)", "sparsity_target": "Sparsity target", "sparsity_cost": "Sparsity cost",
     "centering": "Centring", "offset_rate": "Offset rate", "seed": "Seed",
     "labels": "Learn labels", "discriminative_weight": "Label gradient weight",
+    "shift_pixels": "Label gradient shifts (px)",
 }
 DECIMALS = {"learning_rate": 6, "lr_decay": 3, "momentum": 3, "initial_momentum": 3, "weight_decay": 6,
             "sparsity_target": 3, "sparsity_cost": 3, "offset_rate": 4,
@@ -38,7 +39,8 @@ GROUPS = [
     ("Model", ["n_hidden", "labels"]),
     ("Training", ["cd_k", "pcd", "learning_rate", "lr_schedule", "lr_decay", "momentum", "initial_momentum",
                   "momentum_switch_epoch", "weight_decay", "batch_size", "epochs", "seed"]),
-    ("Advanced", ["centering", "offset_rate", "sparsity_target", "sparsity_cost", "discriminative_weight"]),
+    ("Advanced", ["centering", "offset_rate", "sparsity_target", "sparsity_cost", "discriminative_weight",
+                  "shift_pixels"]),
 ]
 
 
@@ -220,7 +222,8 @@ class SettingsPanel(QWidget):
         for name, w in self.widgets.items():
             w.setEnabled(not running or name in LIVE)
         self.widgets["lr_decay"].setEnabled(not running and uses_decay(s.config.lr_schedule))
-        self.widgets["discriminative_weight"].setEnabled(not running and s.config.labels)
+        for name in ("discriminative_weight", "shift_pixels"):        # labelled models only
+            self.widgets[name].setEnabled(not running and s.config.labels)
         for w in self.data_widgets.values():
             w.setEnabled(not running)
         self._show_lr_in_use()

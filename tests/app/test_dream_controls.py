@@ -6,7 +6,7 @@ import pytest
 
 from rbm_gui.app.class_timeline import ClassTimeline
 from rbm_gui.app.data import DataOptions, prepare_data
-from rbm_gui.app.dream_controls import DreamControls, apply_controls, label_probs, steerable
+from rbm_gui.app.dream_controls import STEERED_TEMPERING, DreamControls, apply_controls, label_probs, steerable
 from rbm_gui.app.dream_state import DreamState
 from rbm_gui.engine.steer import DEFAULT_LABEL_STRENGTH as LABEL_STRENGTH
 from rbm_gui.app.session import Session
@@ -197,7 +197,7 @@ def test_wandering_waits_while_tempering_is_on(data):
     assert d.chains.wander == 1.5 and d.chains.tempering is None
     d.step(2)
     d.controls.tempering = True                         # tempering on: the engine refuses both, wander waits
-    assert d.chains.tempering == 4 and d.chains.wander == 0 and d.unsteered == set()
+    assert d.chains.tempering == STEERED_TEMPERING and d.chains.wander == 0 and d.unsteered == set()
     d.controls.wander = 2.0                             # chosen while tempering: still waits
     assert d.chains.wander == 0
     d.controls.tempering = False
@@ -205,7 +205,7 @@ def test_wandering_waits_while_tempering_is_on(data):
     d.reset()                                           # fresh chains get every control in a valid order
     d.controls.tempering = True
     d.reset()
-    assert d.chains.tempering == 4 and d.chains.wander == 0
+    assert d.chains.tempering == STEERED_TEMPERING and d.chains.wander == 0
 
 
 # ---------------------------------------------------------------------------------------- dream of K
@@ -234,3 +234,36 @@ def test_dreaming_of_a_digit_starts_from_noise_unless_start_digits_were_chosen(d
     d.source = "per-class"                              # picked again by hand after the switch: kept
     d.controls.set_label(None)
     assert d.source == "per-class" and d.chains.label is None
+
+
+# ------------------------------------------------------------------------- tempering follows steering
+def test_a_clamped_label_or_mask_switches_tempering_on_as_the_cli_does_and_off_again():
+    from rbm_gui.commands.dream_options import STEERED_TEMPERING as CLI_DEFAULT
+    assert STEERED_TEMPERING == CLI_DEFAULT
+    c = DreamControls()
+    assert not c.tempering
+    c.set_label(3)
+    assert c.tempering and c.tempering_k == STEERED_TEMPERING
+    c.preset("top")
+    c.set_label(None)
+    assert c.tempering                                  # the mask still steers
+    c.clear()
+    assert not c.tempering                              # free dreams: plain Gibbs again
+
+
+def test_tempering_chosen_by_the_user_or_wandering_is_left_alone():
+    c = DreamControls()
+    c.wander = 1.0
+    c.set_label(2)
+    assert not c.tempering                              # wandering and tempering exclude each other
+    c.wander = 0.0
+    assert c.tempering                                  # the wander gone, the clamped label tempers
+    c.tempering = False                                 # the user says no
+    c.set_label(5)
+    c.preset("left")
+    assert not c.tempering
+    d = DreamControls()
+    d.tempering = True                                  # the user says yes: it stays after steering ends
+    d.set_label(1)
+    d.set_label(None)
+    assert d.tempering

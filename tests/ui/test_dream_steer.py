@@ -7,7 +7,9 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
+from rbm_gui.app.dream_controls import STEERED_TEMPERING
 from rbm_gui.engine.steer import DEFAULT_LABEL_STRENGTH as LABEL_STRENGTH
+from rbm_gui.engine.tempering import DEFAULT_HOTTEST
 from rbm_gui.engine.dream import DreamChains
 from rbm_gui.engine.dream_frames import dream_frames
 from rbm_gui.io.export import chain_columns, compose_frame
@@ -190,15 +192,16 @@ def test_the_drawing_boards_mask_tool_sends_the_mask_with_the_drawing(qtbot, mak
     assert not board.mask.any() and board.canvas.sum() == 17
 
 
-def test_temperature_and_tempering_are_remembered_but_not_the_mask_or_label(qtbot, make_window):
+def test_temperature_and_the_ladder_are_remembered_but_not_tempering_the_mask_or_label(qtbot, make_window):
     v = dream(make_window())
     v.steer.temp_slider.setValue(60)
     v.steer.temper_check.setChecked(True)
     v.steer.k_spin.setValue(6)
     v.steer.brush.preset_btns["left"].click()
     c = dream(make_window()).state.controls       # a second window on the same settings file
-    assert (c.temperature, c.tempering, c.tempering_k) == (slider_to_temperature(60), True, 6)
-    assert c.mask is None and c.label is None
+    assert (c.temperature, c.tempering_k) == (slider_to_temperature(60), 6)
+    # tempering follows the clamped label / mask (none in a new window): free dreams start plain
+    assert c.mask is None and c.label is None and not c.tempering
 
 
 def test_the_dream_export_is_steered_as_the_panel(qtbot, make_window, tmp_path):
@@ -209,13 +212,15 @@ def test_the_dream_export_is_steered_as_the_panel(qtbot, make_window, tmp_path):
     v = dream(w)
     v.steer.brush.preset_btns["left"].click()
     v.steer.temp_slider.setValue(60)
+    assert v.state.controls.tempering and v.state.chains.tempering == STEERED_TEMPERING   # a mask: tempered
     out = tmp_path / "steered.gif"
     with qtbot.waitSignal(w.exports.exportFinished, timeout=20_000):
         w.exports.export_dream(str(out), DreamExportOptions("gif", steps=6, scale=1, draw_step=False))
     qtbot.waitUntil(lambda: not w.exports.busy)
     frames = [f if f.ndim == 2 else f[..., 0] for f in imageio.mimread(out)]
+    t = slider_to_temperature(60)
     ref = dream_frames(v.rbm, v.starts, 6, seed=v.seed, clamp=v.state.controls.mask.reshape(-1),
-                       temperature=slider_to_temperature(60))
+                       temperature=t, tempering=STEERED_TEMPERING, hottest=DEFAULT_HOTTEST * t)
     expected = list(gif_greys(compose_frame(img, scale=1) for _k, img in ref))
     assert len(frames) == 7
     for got, want in zip(frames, expected):
@@ -233,10 +238,11 @@ def test_hottest_and_wander_reach_the_chains_and_exclude_each_other(qtbot, make_
     s.temper_check.setChecked(True)
     s.hottest_spin.setValue(3.0)
     assert s.hottest_spin.isEnabled() and not s.wander_spin.isEnabled()
-    assert v.state.chains.temperatures[-1] == pytest.approx(3.0) and v.state.chains.tempering == 4
+    assert v.state.chains.temperatures[-1] == pytest.approx(3.0) and v.state.chains.tempering == STEERED_TEMPERING
+    s.k_spin.setValue(4)
     v.step(1)
     assert s.swap_label.text().split("\n")[0] == "Temperatures: 1 1.4 2.1 3"
-    c = dream(make_window()).state.controls       # remembered, as temperature and tempering are
+    c = dream(make_window()).state.controls       # remembered, as temperature and the ladder are
     assert (c.hottest, c.wander) == (3.0, 0.0)
 
 
@@ -255,3 +261,15 @@ def test_playing_fast_and_costly_redraws_less_often_but_keeps_the_speed(qtbot, m
     v.pause()
     assert 1 <= frames <= 0.6 / SLOWEST + 2       # ~15 redraws/s
     assert steps >= 4 * frames                    # ~8 steps a redraw at 120 steps/s
+
+
+def test_dream_of_a_digit_tempers_and_its_automatic_noise_start_is_not_remembered(qtbot, make_window):
+    w = make_window()
+    v = dream(w)
+    shown(w.session, labelled_model(w.session.data.probes, w.session.data.probe_labels))
+    assert v.state.source == "per-class" and not v.steer.temper_check.isChecked()
+    v.steer.label_combo.setCurrentIndex(1 + 3)
+    assert v.state.source == "noise"                     # dreaming of 3 from noise, as --label
+    assert v.steer.temper_check.isChecked() and v.state.chains.tempering == STEERED_TEMPERING
+    second = dream(make_window())                        # a new window on the same settings file
+    assert second.state.source == "per-class" and not second.state.controls.tempering

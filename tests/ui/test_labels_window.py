@@ -12,10 +12,16 @@ def test_learn_labels_trains_a_labelled_model_and_shows_p_label(qtbot, make_wind
     w = make_window(TrainingConfig(n_hidden=20, epochs=3, batch_size=20))
     assert w.session.rbm.n_labels == 0
     box = w.panel.widgets["labels"]
-    assert not w.panel.widgets["discriminative_weight"].isEnabled()
+    labelled_only = [w.panel.widgets[n] for n in ("discriminative_weight", "shift_pixels")]
+    assert not any(x.isEnabled() for x in labelled_only)
     box.setChecked(True)                                    # a new-model setting: the model is replaced
     assert w.session.config.labels and w.session.rbm.n_labels == 10
-    assert w.panel.widgets["discriminative_weight"].isEnabled()
+    assert all(x.isEnabled() for x in labelled_only)
+    # the labelled defaults show up (sparsity) and the shift spin box edits the config
+    assert w.panel.widgets["sparsity_target"].value() == w.session.config.sparsity_target > 0
+    w.panel.widgets["shift_pixels"].setValue(2)
+    assert w.session.config.shift_pixels == 2
+    w.panel.widgets["shift_pixels"].setValue(1)
     w.show_tab("reconstruct")
     view = w.views["reconstruct"]
     qtbot.waitExposed(w)

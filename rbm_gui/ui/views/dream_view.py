@@ -36,7 +36,8 @@ pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 TICK_MS = 16                      # the timer's fastest tick (~60 redraws/s)
 SIDE_WIDTH = 280                  # the controls' column
 STORED = ("source", "n_chains", "speed", "stop_after", "show", "follow")
-STORED_CONTROLS = ("temperature", "tempering", "tempering_k", "label_strength", "hottest", "wander")
+#: not "tempering" itself: it follows the clamped label / mask (app/dream_controls.py)
+STORED_CONTROLS = ("temperature", "tempering_k", "label_strength", "hottest", "wander")
 
 
 class DreamView(QWidget):
@@ -59,7 +60,7 @@ class DreamView(QWidget):
         self.timer.setTimerType(Qt.PreciseTimer)
         self.timer.timeout.connect(self._tick)
         self._build()
-        persist(state, settings, "dream", STORED, DREAM_LIMITS)
+        persist(state, settings, "dream", STORED, DREAM_LIMITS, skip=lambda: state.switching)
         persist(state.controls, settings, "dream", STORED_CONTROLS, CONTROL_LIMITS)
         for name, w in (("source", self.source_combo), ("n_chains", self.chains_spin), ("seed", self.seed_spin),
                         ("speed", self.speed_spin), ("stop_after", self.stop_spin), ("show", self.show_combo),

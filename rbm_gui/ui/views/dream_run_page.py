@@ -13,7 +13,7 @@ from rbm_gui.app.dream_state import DREAM_LIMITS
 START_SOURCES = (("per-class", "One random digit per class"), ("gallery", "Gallery selection"),
                  ("drawn", "Sent digit (drawn or picked)"), ("noise", "Random noise"))
 SHOW_CHOICES = (("probs", "Probabilities P(v=1|h)"), ("samples", "Binary samples"),
-                ("mean", "Completion (chain mean)"))
+                ("mean", "Completion (mean)"))
 
 
 class RunPage(QWidget):

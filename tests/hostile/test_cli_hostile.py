@@ -89,13 +89,17 @@ _STARTER = ("import sys; from rbm_gui.cli import main; print('started', flush=Tr
 @pytest.mark.parametrize("delay", [0.0, 0.05, 0.12, 0.25])
 def test_ctrl_c_while_train_starts_is_one_line(tmp_path, delay):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-c", _STARTER, "train", "--epochs", "1", "--quiet",
+    # enough epochs that the run cannot end before the signal, however fast the machine
+    proc = subprocess.Popen([sys.executable, "-c", _STARTER, "train", "--epochs", "1000", "--quiet",
                              "--out", str(tmp_path / "m.npz")], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env=env, text=True)
-    assert proc.stdout.readline() == "started\n"
-    time.sleep(delay)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=10)
+    try:
+        assert proc.stdout.readline() == "started\n"
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=10)
+    finally:
+        proc.kill()
     assert err == "rbm-gui: interrupted\n" and proc.returncode == 130, (proc.returncode, err)
     assert list(tmp_path.iterdir()) == []
 

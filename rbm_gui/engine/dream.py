@@ -21,13 +21,13 @@ import numpy as np
 
 from rbm_gui.engine.blas import single_blas_thread  # noqa: F401 (re-exported)
 from rbm_gui.engine.completion import MEAN_FROM, RunningMean
-from rbm_gui.engine.dream_starts import (MAX_CHAINS, MAX_DATA_CHAINS, SHOW_MODES, START_MODES, _check_chains,
-                                         _check_show, as_unit_interval, start_digits)
+from rbm_gui.engine.dream_starts import (MAX_CHAINS, MAX_DATA_CHAINS, SHOW_MODES, START_MODES, _check_show,
+                                         as_unit_interval, checked_starts, start_digits)
 from rbm_gui.engine.numerics import sigmoid
 from rbm_gui.engine.rbm import RBM
 from rbm_gui.engine.steer import check_controls, steered_step
-from rbm_gui.engine.tempering import Tempering, ladder
-from rbm_gui.engine.wander import FastBiases, check_strength
+from rbm_gui.engine.tempering import Tempering, ladder, replicas
+from rbm_gui.engine.wander import FastBiases, check_wander
 
 __all__ = ["START_MODES", "SHOW_MODES", "MAX_CHAINS", "MAX_DATA_CHAINS", "MEAN_FROM", "DreamChains",
            "start_digits", "as_unit_interval", "single_blas_thread"]
@@ -66,37 +66,14 @@ class DreamChains:
                  temper_label: bool = False):
         self._rbm = rbm
         self._max_chains = int(max_chains)
-        self._starts = self._checked_starts(starts)
+        self._starts = checked_starts(starts, rbm.n_visible, self._max_chains)
         self._seed = seed
         self._controls = check_controls(rbm, label, clamp, temperature, label_strength)
         self._hottest = hottest
         self._temper_label = bool(temper_label)
-        self._k = self._checked_k(tempering)
-        self._wander = self._checked_wander(wander, self._k)
+        self._k = replicas(tempering, self._controls.temperature, hottest)
+        self._wander = check_wander(wander, self._k)
         self.reset()
-
-    @staticmethod
-    def _checked_wander(strength: float, k: int) -> float:
-        strength = check_strength(strength)
-        if strength and k > 1:
-            raise ValueError("wandering and tempering do not combine: tempering samples the model, "
-                             "wandering leaves it on purpose")
-        return strength
-
-    def _checked_starts(self, starts: np.ndarray) -> np.ndarray:
-        starts = as_unit_interval(starts)
-        if starts.shape[1] != self._rbm.n_visible:
-            raise ValueError(f"start images have {starts.shape[1]} pixels, the model has {self._rbm.n_visible} visible units")
-        _check_chains(starts.shape[0], self._max_chains)
-        starts = starts.copy()
-        starts.flags.writeable = False
-        return starts
-
-    def _checked_k(self, k: int | None) -> int:
-        k = 1 if k is None or int(k) <= 1 else int(k)
-        if k > 1:
-            ladder(self._controls.temperature, k, self._hottest)      # validates K and the ladder
-        return k
 
     # ---------------------------------------------------------------- state
     @property
@@ -209,14 +186,14 @@ class DreamChains:
     def set_tempering(self, k: int | None, hottest: float | None = None) -> None:
         if hottest is not None:
             self._hottest = float(hottest)
-        k = self._checked_k(k)
-        self._checked_wander(self._wander, k)
+        k = replicas(k, self._controls.temperature, self._hottest)
+        check_wander(self._wander, k)
         self._k = k
         self._build_tempering(keep=True)
 
     def set_wander(self, strength: float) -> None:
         """Wandering strength (0 = off); the fast biases start from zero when it is switched on."""
-        self._wander = strength = self._checked_wander(strength, self._k)
+        self._wander = strength = check_wander(strength, self._k)
         if strength and self._fast is not None:
             self._fast.strength = strength
         else:
@@ -247,7 +224,7 @@ class DreamChains:
         The controls are kept.
         """
         if starts is not None:
-            self._starts = self._checked_starts(starts)
+            self._starts = checked_starts(starts, rbm.n_visible, self._max_chains)
         if seed is not None:
             self._seed = seed
         self._rng = np.random.default_rng(self._seed)

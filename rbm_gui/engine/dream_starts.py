@@ -6,7 +6,7 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["START_MODES", "SHOW_MODES", "MAX_CHAINS", "MAX_DATA_CHAINS", "as_unit_interval", "start_digits"]
+__all__ = ["START_MODES", "SHOW_MODES", "MAX_CHAINS", "MAX_DATA_CHAINS", "as_unit_interval", "checked_starts", "start_digits"]
 
 START_MODES = ("given", "per-class", "indices", "random-noise")
 SHOW_MODES = ("probs", "samples", "mean")
@@ -103,6 +103,17 @@ def start_digits(dataset_images_flat: np.ndarray, labels: np.ndarray | None, mod
         k = sum(1 for x in chosen if labels[x] == lab)   # distinct images for repeated labels
         chosen.append(int(members[k % members.size]))
     return as_unit_interval(images[np.asarray(chosen)])
+
+
+def checked_starts(starts, n_visible: int, max_chains: int = MAX_CHAINS) -> np.ndarray:
+    """``starts`` as a read-only float32 copy in [0, 1], checked against the model's width and the chain limit."""
+    starts = as_unit_interval(starts)
+    if starts.shape[1] != n_visible:
+        raise ValueError(f"start images have {starts.shape[1]} pixels, the model has {n_visible} visible units")
+    _check_chains(starts.shape[0], max_chains)
+    starts = starts.copy()
+    starts.flags.writeable = False
+    return starts
 
 
 def _check_chains(n: int, limit: int = MAX_CHAINS) -> None:

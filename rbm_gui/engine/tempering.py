@@ -17,7 +17,7 @@ import numpy as np
 from rbm_gui.engine.rbm import DTYPE
 from rbm_gui.engine.steer import StepResult
 
-__all__ = ["DEFAULT_HOTTEST", "MAX_TEMPERATURES", "Tempering", "ladder"]
+__all__ = ["DEFAULT_HOTTEST", "MAX_TEMPERATURES", "Tempering", "ladder", "replicas"]
 
 #: the hottest temperature is this multiple of the shown one (chosen in benchmarks/dream_quality.py)
 DEFAULT_HOTTEST = 2.0
@@ -34,6 +34,15 @@ def ladder(temperature: float, k: int, hottest: float | None = None) -> np.ndarr
     if not hot > temperature:
         raise ValueError(f"the hottest temperature ({hot}) must be above the shown one ({temperature})")
     return temperature * (hot / temperature) ** (np.arange(k) / (k - 1))
+
+
+def replicas(k: int | None, temperature: float, hottest: float | None = None) -> int:
+    """Replicas per chain asked by ``--tempering k`` (None, 0 or 1: one, plain Gibbs); K >= 2 and its
+    ladder are checked."""
+    k = 1 if k is None or int(k) <= 1 else int(k)
+    if k > 1:
+        ladder(temperature, k, hottest)
+    return k
 
 
 class Tempering:

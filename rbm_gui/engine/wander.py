@@ -22,7 +22,7 @@ import numpy as np
 
 from rbm_gui.engine.rbm import DTYPE
 
-__all__ = ["DECAY", "RATE", "FastBiases", "check_strength"]
+__all__ = ["DECAY", "RATE", "FastBiases", "check_strength", "check_wander"]
 
 #: per-step decay and rate at strength 1 (benchmarks/dream_quality.py, default 400-unit model, 16
 #: chains x 1,000 steps from one 3: class entropy 0.90 with 85-89% of the frames digit-like, against
@@ -38,6 +38,15 @@ def check_strength(strength: float) -> float:
     if not 0 <= s <= MAX_STRENGTH:
         raise ValueError(f"wander strength must be between 0 and {MAX_STRENGTH:g}, got {strength}")
     return s
+
+
+def check_wander(strength: float, replicas: int) -> float:
+    """The strength, checked, and refused beside tempering (``replicas`` > 1)."""
+    strength = check_strength(strength)
+    if strength and replicas > 1:
+        raise ValueError("wandering and tempering do not combine: tempering samples the model, "
+                         "wandering leaves it on purpose")
+    return strength
 
 
 class FastBiases:

@@ -123,16 +123,6 @@ class LabelledTrainer(schedules.ScheduledTraining):
         rbm = RBM(rbm.W, rbm.b, rbm.c, rbm.image_shape, U, d)
         return cls(rbm, data, labels, config, rng, blas_threads, stochastic, any_values=any_values)
 
-    def __enter__(self) -> "LabelledTrainer":
-        self._blas.__enter__()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        try:
-            self.close()
-        finally:
-            self._blas.__exit__(*exc)
-
     def close(self) -> None:
         """Further steps raise RuntimeError (the model's arrays are its own throughout)."""
         self._closed = True

@@ -35,7 +35,18 @@ def momentum(initial: float, final: float, switch_epoch: int, epoch: int) -> flo
 class ScheduledTraining:
     """What both trainers (``Trainer``, ``LabelledTrainer``) share: the schedule, the speed count and
     the epoch loop. Needs ``config``, ``epoch``, ``batch``, ``n_batches``, ``momentum_override``,
-    ``_rate``, ``_rate_t0``, ``_rate_samples``, ``_blas`` and ``step()`` on the instance."""
+    ``_rate``, ``_rate_t0``, ``_rate_samples``, ``_blas``, ``step()`` and ``close()`` on the instance."""
+
+    def __enter__(self):
+        """``with trainer:`` sets the BLAS thread count once for all steps inside, and closes."""
+        self._blas.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            self.close()
+        finally:
+            self._blas.__exit__(*exc)
 
     def run_epoch(self):
         """Steps until the current epoch ends; returns the last step's StepInfo."""

@@ -162,17 +162,6 @@ class Trainer(schedules.ScheduledTraining, CDUpdate):
         rbm.W, rbm.b, rbm.c = self._views
         self._w_norm = None             # theta may have changed: recompute the divergence bound
 
-    def __enter__(self) -> "Trainer":
-        """``with trainer:`` sets the BLAS thread count once for all steps inside, and closes."""
-        self._blas.__enter__()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        try:
-            self.close()
-        finally:
-            self._blas.__exit__(*exc)
-
     def close(self) -> None:
         """Stop the helper thread and give the model its own (contiguous) arrays back, with the
         trained values. Further steps raise RuntimeError."""

@@ -224,7 +224,7 @@ class DreamChains:
         The controls are kept.
         """
         if starts is not None:
-            self._starts = checked_starts(starts, rbm.n_visible, self._max_chains)
+            self._starts = checked_starts(starts, self._rbm.n_visible, self._max_chains)
         if seed is not None:
             self._seed = seed
         self._rng = np.random.default_rng(self._seed)

@@ -221,13 +221,5 @@ def _is_neutral(value, neutral) -> bool:
 
 
 def label_probs(chains) -> np.ndarray | None:
-    """(n_chains, n_labels) P(y|v) of the chains' current visible state; None for unlabelled models.
-
-    The engine's ``label_probs`` when it has one, else computed here from the current samples.
-    """
-    rbm = chains.rbm
-    if not getattr(rbm, "n_labels", 0):
-        return None
-    if hasattr(type(chains), "label_probs"):
-        return chains.label_probs
-    return rbm.label_probs(chains.samples.astype(np.float32))
+    """(n_chains, n_labels) P(y|v) of the chains' current visible state; None for unlabelled models."""
+    return chains.label_probs
